@@ -1,0 +1,303 @@
+"""The command line: flags -> Settings -> runner -> output. No analysis happens here."""
+
+from __future__ import annotations
+
+import collections
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, TextIO
+
+import click
+
+from memlint import __version__, registry
+from memlint.config import ConfigError, resolve_settings
+from memlint.diagnostics import Applicability, Diagnostic
+from memlint.discovery import PathError, iter_sources
+from memlint.output import FORMATS, reporter
+from memlint.runner import FileOutcome, RunOptions, process, run
+from memlint.settings import TARGET_VERSIONS, Selection, Settings, options
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _split_codes(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(part.strip().upper() for part in value.split(",") if part.strip())
+
+
+def _selection_flags(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add a click option for every Settings option that declares a CLI flag."""
+    for name, spec in reversed(options()):
+        if spec.cli is None:
+            continue
+        if name == "target_version":
+            choice: click.ParamType[Any] = click.Choice(TARGET_VERSIONS)
+            command = click.option(spec.cli, name, type=choice, help=spec.help)(command)
+        else:
+            command = click.option(spec.cli, name, metavar="CODES", help=spec.help)(command)
+    return command
+
+
+@dataclass
+class Totals:
+    diagnostics: int = 0
+    files_with_diagnostics: int = 0
+    fixed: int = 0
+    safe_fixable: int = 0
+    unsafe_fixable: int = 0
+    errors: int = 0
+    by_code: collections.Counter[str] = field(default_factory=collections.Counter)
+    fixable_by_code: collections.Counter[str] = field(default_factory=collections.Counter)
+
+    def count(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics += len(diagnostics)
+        self.files_with_diagnostics += bool(diagnostics)
+        for d in diagnostics:
+            self.by_code[d.code] += 1
+            if d.fix is None:
+                continue
+            self.fixable_by_code[d.code] += 1
+            if d.fix.applicability is Applicability.SAFE:
+                self.safe_fixable += 1
+            else:
+                self.unsafe_fixable += 1
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="memlint")
+def main() -> None:
+    """memlint: find Python code whose memory can grow without bound."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@_selection_flags
+@click.option(
+    "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True
+)
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
+@click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    help="Read the source from standard input and report it as NAME.",
+)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are reported.")
+@click.option("--statistics", is_flag=True, help="Print counts per code instead of diagnostics.")
+@click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, no summary.")
+@click.option("--show-source", is_flag=True, help="Show the flagged source line and a hint.")
+def check(
+    paths: tuple[str, ...],
+    select: str | None,
+    ignore: str | None,
+    extend_select: str | None,
+    target_version: str | None,
+    output_format: str,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    stdin_filename: str | None,
+    config_file: str | None,
+    isolated: bool,
+    no_cache: bool,
+    exit_zero: bool,
+    statistics: bool,
+    quiet: bool,
+    show_source: bool,
+) -> None:
+    """Analyse files and folders (default: the current folder)."""
+    use_stdin = stdin_filename is not None or paths == ("-",)
+    if use_stdin and any(p != "-" for p in paths):
+        _fail("--stdin-filename reads standard input; pass no other paths (or just `-`)")
+    if fix and diff:
+        _fail("--fix and --diff cannot be used together")
+    targets = list(paths) or ["."]
+    selection = Selection(
+        select=_split_codes(select),
+        ignore=_split_codes(ignore) or (),
+        extend_select=_split_codes(extend_select) or (),
+    )
+    try:
+        settings = resolve_settings(
+            [stdin_filename] if use_stdin and stdin_filename else targets,
+            config_file=config_file,
+            isolated=isolated,
+            cli_selection=selection,
+            target_version=target_version,
+        )
+    except ConfigError as err:
+        _fail(str(err))
+    run_options = RunOptions(fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, keep_source=show_source)
+    if use_stdin:
+        outcomes: Any = iter([_stdin_outcome(stdin_filename or "-", settings, run_options)])
+    else:
+        sources = iter_sources(
+            targets,
+            root=settings.root,
+            exclude=settings.exclude,
+            extend_exclude=settings.extend_exclude,
+        )
+        outcomes = run(sources, settings, run_options)
+    report = Report(output_format, statistics, show_source, run_options, use_stdin)
+    status = report.consume(outcomes)
+    report.summary(quiet)
+    if status == EXIT_FINDINGS and exit_zero:
+        status = EXIT_CLEAN
+    sys.exit(status)
+
+
+def _stdin_outcome(name: str, settings: Settings, options: RunOptions) -> FileOutcome:
+    data = sys.stdin.buffer.read()
+    return process(data, name, settings, options)
+
+
+class Report:
+    """Prints outcomes as they stream in and works out the exit status."""
+
+    def __init__(
+        self,
+        output_format: str,
+        statistics: bool,
+        show_source: bool,
+        options: RunOptions,
+        use_stdin: bool,
+    ) -> None:
+        self.options = options
+        self.statistics = statistics
+        self.use_stdin = use_stdin
+        # With --fix on stdin, the fixed source owns stdout; diagnostics go to stderr.
+        stream: TextIO = sys.stderr if (use_stdin and options.fix) else sys.stdout
+        self.reporter = reporter(output_format, stream, show_source=show_source)
+        self.output_format = output_format
+        self.totals = Totals()
+        self.files = 0
+
+    def consume(self, outcomes: Any) -> int:
+        status = EXIT_CLEAN
+        for outcome in outcomes:
+            if isinstance(outcome, PathError):
+                click.echo(f"memlint: error: {outcome.display}: {outcome.message}", err=True)
+                self.totals.errors += 1
+                continue
+            self.files += 1
+            self._one(outcome)
+        self.reporter.finish() if not self.statistics else self._print_statistics()
+        if self.totals.errors:
+            status = EXIT_ERROR
+        elif self.totals.diagnostics or (self.options.diff and self.totals.fixed):
+            status = EXIT_FINDINGS
+        return status
+
+    def _one(self, outcome: FileOutcome) -> None:
+        for error in outcome.errors:
+            click.echo(f"memlint: {error}", err=True)
+        self.totals.errors += len(outcome.errors)
+        self.totals.fixed += outcome.fixed
+        self.totals.count(outcome.diagnostics)
+        if self.options.diff and outcome.diff:
+            sys.stdout.write(outcome.diff)
+        if self.use_stdin and self.options.fix:
+            data = outcome.fixed_source
+            sys.stdout.buffer.write(data if data is not None else sys.stdin.buffer.read(0))
+            sys.stdout.flush()
+        if not self.statistics and not self.options.diff:
+            self.reporter.add(outcome.diagnostics, outcome.source)
+
+    def _print_statistics(self) -> None:
+        rows = sorted(self.totals.by_code.items(), key=lambda item: (-item[1], item[0]))
+        rules = registry.rules_by_code()
+        if self.output_format == "json":
+            import json
+
+            table = [
+                {
+                    "code": code,
+                    "name": rules[code].name,
+                    "count": count,
+                    "fixable": self.totals.fixable_by_code[code],
+                }
+                for code, count in rows
+            ]
+            click.echo(json.dumps(table, indent=2))
+            return
+        for code, count in rows:
+            fixable = self.totals.fixable_by_code[code]
+            note = f"  [{fixable} fixable]" if fixable else ""
+            click.echo(f"{count:>6}  {code}  {rules[code].name}{note}")
+
+    def summary(self, quiet: bool) -> None:
+        if quiet:
+            return
+        for line in self._summary_lines():
+            click.echo(line, err=True)
+
+    def _summary_lines(self) -> list[str]:
+        t = self.totals
+        lines = []
+        if t.fixed:
+            verb = "Would fix" if self.options.diff else "Fixed"
+            lines.append(f"{verb} {_plural(t.fixed, 'diagnostic')}.")
+        if t.diagnostics:
+            files = _plural(t.files_with_diagnostics, "file")
+            hints = []
+            if t.safe_fixable and not self.options.fixing:
+                hints.append(f"{t.safe_fixable} fixable with --fix")
+            if t.unsafe_fixable and not self.options.unsafe_fixes:
+                hints.append(f"{t.unsafe_fixable} with --fix --unsafe-fixes")
+            suffix = f" ({', '.join(hints)})" if hints else ""
+            remaining = {True: " would remain", False: " remain"}[self.options.diff]
+            head = f"{_plural(t.diagnostics, 'diagnostic')}"
+            if self.options.fixing:
+                lines.append(f"{head}{remaining} in {files}{suffix}.")
+            else:
+                lines.append(f"Found {head} in {files}{suffix}.")
+        elif not t.errors and not self.options.diff:
+            lines.append(f"All checks passed ({_plural(self.files, 'file')}).")
+        if t.errors:
+            lines.append(f"{_plural(t.errors, 'error')} (see above).")
+        return lines
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def _fail(message: str) -> None:
+    click.echo(f"memlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@main.command()
+def rules() -> None:
+    """List every rule: code, name, default, fix and summary."""
+    rows = [("code", "name", "default", "fix", "summary")]
+    for rule in registry.rules_by_code().values():
+        default = "on" if rule.default_enabled else "opt-in"
+        rows.append((rule.code, rule.name, default, registry.fix_kinds(rule), rule.summary))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+        click.echo("  ".join([*cells, row[4]]).rstrip())
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Show a rule's documentation (by code, e.g. MEM201, or by name)."""
+    from memlint.docs import explain as render
+
+    text = render(code)
+    if text is None:
+        _fail(f"unknown rule `{code}`; `memlint rules` lists them")
+    click.echo(text)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

@@ -1,0 +1,132 @@
+"""The Rule base class every check derives from, and the Valid / Invalid cases rules carry."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Union
+
+import libcst as cst
+from libcst.metadata import PositionProvider, ProviderT
+
+from memlint.diagnostics import Applicability, Confidence, Diagnostic, Fix, Severity
+
+if TYPE_CHECKING:
+    from memlint.engine import FileContext
+
+Replacement = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[cst.CSTNode]]
+
+
+def _dedent(code: str) -> str:
+    return textwrap.dedent(code).lstrip("\n")
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code the rule must not flag."""
+
+    code: str
+    settings: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", _dedent(self.code))
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code the rule must flag exactly once, at `line`/`column` (1-based) when given.
+
+    `fixed` is the exact source after every fix (safe and unsafe) is applied, or None when
+    the diagnostic must carry no fix; `applicability` is the fix's applicability.
+    """
+
+    code: str
+    line: int | None = None
+    column: int | None = None
+    fixed: str | None = None
+    applicability: Applicability | None = None
+    settings: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", _dedent(self.code))
+        if self.fixed is not None:
+            object.__setattr__(self, "fixed", _dedent(self.fixed))
+            if self.applicability is None:
+                raise ValueError("an Invalid case with `fixed` must name its applicability")
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    """A fix as node replacements; turned into text edits while the tree is alive."""
+
+    applicability: Applicability
+    message: str
+    replacements: Sequence[tuple[cst.CSTNode, Replacement]]
+
+
+class Rule(cst.BatchableCSTVisitor):
+    """Base of every rule. The docstring holds the rule's documentation in fixed sections."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    fixable: ClassVar[bool] = False
+    default_enabled: ClassVar[bool] = True
+    severity: ClassVar[Severity] = Severity.WARNING
+    options: ClassVar[tuple[str, ...]] = ()
+    # Words without which the rule cannot fire; a file containing none is never parsed
+    # for this rule. Empty means the rule has no cheap evidence and always runs.
+    triggers: ClassVar[tuple[str, ...]] = ()
+    cases: ClassVar[tuple[Valid | Invalid, ...]] = ()
+    # Rules that the engine reports itself (MEM000, MEM900) and that have no visitor.
+    synthetic: ClassVar[bool] = False
+
+    METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = (PositionProvider,)
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__()
+        self.context = context
+        self.settings = context.settings
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        suggestion: str | None = None,
+        fix: FixSpec | None = None,
+        confidence: Confidence = Confidence.HIGH,
+    ) -> None:
+        position = self.get_metadata(PositionProvider, node)
+        built: Fix | None = None
+        if fix is not None:
+            built = self.context.build_fix(fix)
+        self.context.diagnostics.append(
+            Diagnostic(
+                path=self.context.path,
+                line=position.start.line,
+                column=position.start.column + 1,
+                end_line=position.end.line,
+                end_column=position.end.column + 1,
+                code=self.code,
+                name=self.name,
+                message=message,
+                severity=self.severity,
+                confidence=confidence,
+                fix=built,
+                suggestion=suggestion if suggestion is not None or built is None else built.message,
+            )
+        )
+
+    @staticmethod
+    def replace(
+        old: cst.CSTNode,
+        new: Replacement,
+        message: str,
+        *,
+        unsafe: bool = False,
+        also: Sequence[tuple[cst.CSTNode, Replacement]] = (),
+    ) -> FixSpec:
+        applicability = Applicability.UNSAFE if unsafe else Applicability.SAFE
+        return FixSpec(applicability, message, ((old, new), *also))

@@ -1,0 +1,1 @@
+"""Analyses shared by rules: names, constants, and (later) files, contexts and types."""

@@ -1,0 +1,196 @@
+"""Constant folding of literal expressions and of module-level constants (`MEGA = 10**6`)."""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from collections.abc import Mapping
+from typing import Callable, Union
+
+import libcst as cst
+from libcst.metadata import BatchableMetadataProvider
+
+Number = Union[int, float]
+# Folding never builds a number larger than this many bits: `10**10**10` must not hang us.
+MAX_BITS = 4096
+
+_BINARY: Mapping[type[cst.BaseBinaryOp], Callable[[Number, Number], Number]] = {
+    cst.Add: operator.add,
+    cst.Subtract: operator.sub,
+    cst.Multiply: operator.mul,
+    cst.FloorDivide: operator.floordiv,
+    cst.Divide: operator.truediv,
+    cst.Modulo: operator.mod,
+    cst.Power: operator.pow,
+    cst.LeftShift: operator.lshift,
+    cst.RightShift: operator.rshift,
+    cst.BitOr: operator.or_,
+    cst.BitAnd: operator.and_,
+    cst.BitXor: operator.xor,
+}
+
+
+def _too_big(op: type[cst.BaseBinaryOp], left: Number, right: Number) -> bool:
+    if op is cst.Power and isinstance(right, int) and right > 0:
+        return abs(left) > 1 and right * max(int(abs(left)), 2).bit_length() > MAX_BITS
+    if op is cst.LeftShift and isinstance(right, int):
+        return right > MAX_BITS
+    return False
+
+
+def fold(
+    node: cst.BaseExpression, lookup: Callable[[str], Number | None] | None = None
+) -> Number | None:
+    """The number `node` always evaluates to, or None when it is not a foldable constant.
+
+    Names are folded through `lookup` (module constants) when given. Booleans are not
+    numbers here.
+    """
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return ast.literal_eval(node.value)  # type: ignore[no-any-return]
+    if isinstance(node, cst.Name):
+        return lookup(node.value) if lookup is not None else None
+    if isinstance(node, cst.UnaryOperation):
+        operand = fold(node.expression, lookup)
+        if operand is None:
+            return None
+        if isinstance(node.operator, cst.Minus):
+            return -operand
+        if isinstance(node.operator, cst.Plus):
+            return operand
+        return ~operand if isinstance(operand, int) else None
+    if isinstance(node, cst.BinaryOperation):
+        return _fold_binary(node, lookup)
+    return None
+
+
+def _fold_binary(
+    node: cst.BinaryOperation, lookup: Callable[[str], Number | None] | None
+) -> Number | None:
+    op = _BINARY.get(type(node.operator))
+    left = fold(node.left, lookup)
+    right = fold(node.right, lookup) if left is not None else None
+    if op is None or left is None or right is None or _too_big(type(node.operator), left, right):
+        return None
+    try:
+        result = op(left, right)
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    if isinstance(result, complex):
+        return None
+    return result
+
+
+def module_constants(module: cst.Module) -> dict[str, Number]:
+    """Names bound exactly once at module level to a foldable number, and never rebound.
+
+    Only top-level statements can define one; a name that is bound anywhere else at module
+    level, or declared `global` in a function, is not a constant.
+    """
+    candidates: dict[str, cst.BaseExpression] = {}
+    seen: dict[str, int] = {}
+    for statement in module.body:
+        for name, value in _bindings(statement):
+            seen[name] = seen.get(name, 0) + 1
+            if value is not None:
+                candidates[name] = value
+    code = module.code if "global" in module.code else ""
+    constants: dict[str, Number] = {}
+    for name, value in candidates.items():
+        if seen[name] != 1 or re.search(rf"\bglobal\b[^\n]*\b{re.escape(name)}\b", code):
+            continue
+        folded = fold(value, constants.get)
+        if folded is not None:
+            constants[name] = folded
+    return constants
+
+
+def _bindings(statement: cst.CSTNode) -> list[tuple[str, cst.BaseExpression | None]]:
+    """(name, value or None) for every module-level binding a top-level statement makes."""
+    found: list[tuple[str, cst.BaseExpression | None]] = []
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            found.extend(_small_bindings(small))
+        return found
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return [(statement.name.value, None)]
+    # Compound statements at module level (if/for/while/try/with) bind global names too;
+    # anything they bind is not a single, unconditional constant.
+    collector = _StoreCollector()
+    statement.visit(collector)
+    return [(name, None) for name in collector.names]
+
+
+def _small_bindings(small: cst.BaseSmallStatement) -> list[tuple[str, cst.BaseExpression | None]]:
+    if isinstance(small, cst.Assign):
+        if len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+            return [(small.targets[0].target.value, small.value)]
+        collector = _StoreCollector()
+        small.visit(collector)
+        return [(name, None) for name in collector.names]
+    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+        return [(small.target.value, small.value)]
+    collector = _StoreCollector()
+    small.visit(collector)
+    return [(name, None) for name in collector.names]
+
+
+class _StoreCollector(cst.CSTVisitor):
+    """Names a statement binds at its own level (not inside nested functions or classes)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.names.extend(_target_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.names.extend(_target_names(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.names.extend(_target_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self.names.extend(_target_names(node.target))
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self.names.extend(_target_names(node.name))
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        if node.asname is None:
+            full = node.name
+            while isinstance(full, cst.Attribute):
+                full = full.value  # type: ignore[assignment]
+            self.names.extend(_target_names(full))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.names.extend(_target_names(node.target))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.names.append(node.name.value)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.names.append(node.name.value)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _target_names(target: cst.CSTNode) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for element in target.elements for n in _target_names(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
+
+
+class ModuleConstantsProvider(BatchableMetadataProvider[Mapping[str, Number]]):
+    """Module constants, computed once per file and stored on the Module node."""
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.set_metadata(node, module_constants(node))

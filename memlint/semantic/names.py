@@ -1,0 +1,94 @@
+"""Qualified names through libcst's QualifiedNameProvider, and the module's import aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import libcst as cst
+from libcst import MetadataDependent
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
+
+PROVIDERS = (QualifiedNameProvider,)
+_RESOLVED = (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN)
+
+
+def qualified_names(visitor: MetadataDependent, node: cst.CSTNode) -> frozenset[str]:
+    """The imported or builtin names `node` may refer to; empty for local or unknown names.
+
+    A name bound both by an import and locally (a `try: import ... except: def ...`
+    fallback) keeps its imported meaning.
+    """
+    if not isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Decorator)):
+        return frozenset()
+    if isinstance(node, cst.Decorator):
+        node = node.decorator
+    if isinstance(node, cst.Call):
+        node = node.func
+    found = visitor.get_metadata(QualifiedNameProvider, node, set())
+    return frozenset(q.name for q in found if q.source in _RESOLVED)
+
+
+def resolves_to(
+    visitor: MetadataDependent, node: cst.CSTNode, candidates: Collection[str]
+) -> str | None:
+    """The one of `candidates` that `node` (a name, attribute, call or decorator) refers to."""
+    for name in qualified_names(visitor, node):
+        if name in candidates:
+            return name
+    return None
+
+
+def import_alias(module: cst.Module, qualified: str) -> str | None:
+    """The dotted name under which module-level imports make `qualified` reachable.
+
+    `functools.lru_cache` is reachable as `lru_cache` after `from functools import
+    lru_cache`, as `ft.lru_cache` after `import functools as ft`. None when no top-level
+    import provides it.
+    """
+    parent, _, attr = qualified.rpartition(".")
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and not small.relative:
+                found = _from_import(small, parent, attr)
+            elif isinstance(small, cst.Import):
+                found = _plain_import(small, qualified)
+            else:
+                continue
+            if found:
+                return found
+    return None
+
+
+def _from_import(node: cst.ImportFrom, parent: str, attr: str) -> str | None:
+    if node.module is None or get_full_name_for_node(node.module) != parent:
+        return None
+    if isinstance(node.names, cst.ImportStar):
+        return None
+    for alias in node.names:
+        if get_full_name_for_node(alias.name) == attr:
+            return alias.evaluated_alias or attr
+    return None
+
+
+def _plain_import(node: cst.Import, qualified: str) -> str | None:
+    for alias in node.names:
+        imported = get_full_name_for_node(alias.name) or ""
+        if not qualified.startswith(imported + "."):
+            continue
+        rest = qualified[len(imported) :]
+        if alias.asname is not None:
+            return (alias.evaluated_alias or imported) + rest
+        return imported + rest
+    return None
+
+
+def dotted(node: cst.CSTNode | None) -> str:
+    """`a.b.c` for a Name/Attribute chain (the callee for a Call); "" for anything else."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    if node is None:
+        return ""
+    return get_full_name_for_node(node) or ""
