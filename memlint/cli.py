@@ -17,7 +17,7 @@ from memlint.diagnostics import Applicability, Diagnostic
 from memlint.discovery import PathError, iter_sources
 from memlint.output import FORMATS, reporter
 from memlint.runner import FileOutcome, RunOptions, process, run
-from memlint.settings import TARGET_VERSIONS, Selection, Settings, options
+from memlint.settings import TARGET_VERSIONS, Selection, options
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -135,8 +135,11 @@ def check(
     except ConfigError as err:
         _fail(str(err))
     run_options = RunOptions(fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, keep_source=show_source)
+    stdin_data: bytes | None = None
     if use_stdin:
-        outcomes: Any = iter([_stdin_outcome(stdin_filename or "-", settings, run_options)])
+        stdin_data = sys.stdin.buffer.read()
+        outcome = process(stdin_data, stdin_filename or "-", settings, run_options)
+        outcomes: Any = iter([outcome])
     else:
         sources = iter_sources(
             targets,
@@ -145,17 +148,12 @@ def check(
             extend_exclude=settings.extend_exclude,
         )
         outcomes = run(sources, settings, run_options)
-    report = Report(output_format, statistics, show_source, run_options, use_stdin)
+    report = Report(output_format, statistics, show_source, run_options, use_stdin, stdin_data)
     status = report.consume(outcomes)
     report.summary(quiet)
     if status == EXIT_FINDINGS and exit_zero:
         status = EXIT_CLEAN
     sys.exit(status)
-
-
-def _stdin_outcome(name: str, settings: Settings, options: RunOptions) -> FileOutcome:
-    data = sys.stdin.buffer.read()
-    return process(data, name, settings, options)
 
 
 class Report:
@@ -168,12 +166,15 @@ class Report:
         show_source: bool,
         options: RunOptions,
         use_stdin: bool,
+        stdin_data: bytes | None = None,
     ) -> None:
         self.options = options
         self.statistics = statistics
         self.use_stdin = use_stdin
+        self.stdin_data = stdin_data
         # With --fix on stdin, the fixed source owns stdout; diagnostics go to stderr.
         stream: TextIO = sys.stderr if (use_stdin and options.fix) else sys.stdout
+        self.stream = stream
         self.reporter = reporter(output_format, stream, show_source=show_source)
         self.output_format = output_format
         self.totals = Totals()
@@ -188,7 +189,12 @@ class Report:
                 continue
             self.files += 1
             self._one(outcome)
-        self.reporter.finish() if not self.statistics else self._print_statistics()
+        if self.statistics:
+            self._print_statistics()
+        elif not self.options.diff:
+            # With --diff the diff is the whole output: no diagnostics were added, and an
+            # empty JSON array after it would claim there are none and spoil the patch.
+            self.reporter.finish()
         if self.totals.errors:
             status = EXIT_ERROR
         elif self.totals.diagnostics or (self.options.diff and self.totals.fixed):
@@ -204,8 +210,10 @@ class Report:
         if self.options.diff and outcome.diff:
             sys.stdout.write(outcome.diff)
         if self.use_stdin and self.options.fix:
+            # Nothing fixed (or the file could not be decoded): echo the input unchanged, so
+            # an editor or pipe that replaces the file with stdout never empties it.
             data = outcome.fixed_source
-            sys.stdout.buffer.write(data if data is not None else sys.stdin.buffer.read(0))
+            sys.stdout.buffer.write(data if data is not None else self.stdin_data or b"")
             sys.stdout.flush()
         if not self.statistics and not self.options.diff:
             self.reporter.add(outcome.diagnostics, outcome.source)
@@ -225,12 +233,12 @@ class Report:
                 }
                 for code, count in rows
             ]
-            click.echo(json.dumps(table, indent=2))
+            click.echo(json.dumps(table, indent=2), file=self.stream)
             return
         for code, count in rows:
             fixable = self.totals.fixable_by_code[code]
             note = f"  [{fixable} fixable]" if fixable else ""
-            click.echo(f"{count:>6}  {code}  {rules[code].name}{note}")
+            click.echo(f"{count:>6}  {code}  {rules[code].name}{note}", file=self.stream)
 
     def summary(self, quiet: bool) -> None:
         if quiet:
@@ -247,12 +255,15 @@ class Report:
         if t.diagnostics:
             files = _plural(t.files_with_diagnostics, "file")
             hints = []
-            if t.safe_fixable and not self.options.fixing:
-                hints.append(f"{t.safe_fixable} fixable with --fix")
+            # With --unsafe-fixes alone, a plain --fix would apply the unsafe fixes too.
+            fixable = t.safe_fixable + (t.unsafe_fixable if self.options.unsafe_fixes else 0)
+            if fixable and not self.options.fixing:
+                hints.append(f"{fixable} fixable with --fix")
             if t.unsafe_fixable and not self.options.unsafe_fixes:
                 hints.append(f"{t.unsafe_fixable} with --fix --unsafe-fixes")
             suffix = f" ({', '.join(hints)})" if hints else ""
-            remaining = {True: " would remain", False: " remain"}[self.options.diff]
+            remaining = " would remain" if self.options.diff else " remain"
+            remaining += "s" if t.diagnostics == 1 and not self.options.diff else ""
             head = f"{_plural(t.diagnostics, 'diagnostic')}"
             if self.options.fixing:
                 lines.append(f"{head}{remaining} in {files}{suffix}.")
@@ -287,7 +298,7 @@ def rules() -> None:
         click.echo("  ".join([*cells, row[4]]).rstrip())
 
 
-@main.command()
+@main.command(short_help="Show a rule's documentation, by code or by name.")
 @click.argument("code")
 def explain(code: str) -> None:
     """Show a rule's documentation (by code, e.g. MEM201, or by name)."""

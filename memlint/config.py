@@ -90,7 +90,8 @@ def load_config(path: Path) -> Settings:
     except OptionError as err:
         raise ConfigError(f"{where}: {err}") from None
     for key in _SELECTOR_KEYS:
-        _check_selectors(f"{where}: `{key}`", (table or {}).get(key))
+        # The parsed value: a string such as "MEM201, MEM900" has been split into codes.
+        _check_selectors(f"{where}: `{key}`", values.get(key.replace("-", "_")))
     for pattern, codes in values.get("per_file_ignores", ()):
         _check_selectors(f"{where}: `per-file-ignores` ({pattern!r})", codes)
     if "target_version" not in values:

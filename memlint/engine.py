@@ -45,22 +45,33 @@ def decode(data: bytes) -> Decoded:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as err:
-        raise DecodeError(f"cannot decode: {err.msg}", err.lineno or 1) from None
+        if "invalid or missing encoding declaration" not in err.msg:
+            raise DecodeError(f"cannot decode: {err.msg}", err.lineno or 1) from None
+        # Line 1 or 2 is not UTF-8 and there is no cookie: decoding as UTF-8 below fails too,
+        # and says where.
+        encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     bom = encoding == "utf-8-sig"
     body = data[len(codecs.BOM_UTF8) :] if bom else data
     codec = "utf-8" if bom else encoding
     try:
         text = body.decode(codec)
     except UnicodeDecodeError as err:
-        line = body.count(b"\n", 0, err.start) + 1
-        column = err.start - (body.rfind(b"\n", 0, err.start) + 1) + 1
+        # Everything before the bad byte decoded, so its position can be given in characters.
+        line, column = _end_position(body[: err.start].decode(codec, "replace"))
         raise DecodeError(
-            f"cannot decode: {err.reason} for {codec} at byte {err.start}", line, column
+            f"cannot decode: {err.reason} for {codec} at byte {len(data) - len(body) + err.start}",
+            line,
+            column,
         ) from None
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise DecodeError("cannot analyse: the file contains NUL bytes (binary?)", line)
+        line, column = _end_position(text[: text.index("\x00")])
+        raise DecodeError("cannot analyse: the file contains NUL bytes (binary?)", line, column)
     return Decoded(text, codec, bom)
+
+
+def _end_position(prefix: str) -> tuple[int, int]:
+    """The 1-based line and character column just after `prefix` (\\r, \\n, \\r\\n end lines)."""
+    return LineIndex(prefix).position(len(prefix))
 
 
 @dataclass(frozen=True)

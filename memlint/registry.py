@@ -103,7 +103,7 @@ def _per_file_ignores(
     compiled = []
     for pattern, selectors in table:
         codes = frozenset(code for s in selectors for code in expand(s))
-        compiled.append((pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), codes))
+        compiled.append((pathspec.GitIgnoreSpec.from_lines([pattern]), codes))
     return tuple(compiled)
 
 

@@ -151,7 +151,10 @@ def _directive_removal(line: str, comment_col: int, start: int, end: int) -> _Re
     free_text = _LIST_TAIL_RE.match(line, end)
     free_start = free_text.end() if free_text is not None else end
     if free_start < len(line):
-        # Keep the explanation as an ordinary comment, `x  # why`, rather than dropping it.
+        # Keep the explanation as an ordinary comment, `x  # why`, rather than dropping it;
+        # when it is a comment already (`# noqa: MEM201  # why`), it needs no second `#`.
+        if line[free_start] == "#":
+            return (start + 1, free_start + 1, "")
         return (start + 1, free_start + 1, "# ")
     cut = start
     if line[comment_col:start].strip("#" + " \t\x0c") == "":

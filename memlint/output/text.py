@@ -34,11 +34,13 @@ class TextReporter:
     def add(self, diagnostics: Sequence[Diagnostic], source: str | None = None) -> None:
         for d in diagnostics:
             self.stream.write(format_diagnostic(d) + "\n")
-            if self.show_source and source is not None:
-                for line in source_frame(d, source):
-                    self.stream.write(line + "\n")
-                if d.suggestion:
-                    self.stream.write(f"    help: {d.suggestion}\n")
+            if not self.show_source:
+                continue
+            # A file that could not be decoded has no source to show, but still has advice.
+            for line in source_frame(d, source) if source is not None else ():
+                self.stream.write(line + "\n")
+            if d.suggestion:
+                self.stream.write(f"    help: {d.suggestion}\n")
         self.stream.flush()
 
     def finish(self) -> None:

@@ -48,7 +48,10 @@ def fold(
     numbers here.
     """
     if isinstance(node, (cst.Integer, cst.Float)):
-        return ast.literal_eval(node.value)  # type: ignore[no-any-return]
+        try:
+            return ast.literal_eval(node.value)  # type: ignore[no-any-return]
+        except (SyntaxError, ValueError):  # a decimal literal beyond int's max str digits
+            return None
     if isinstance(node, cst.Name):
         return lookup(node.value) if lookup is not None else None
     if isinstance(node, cst.UnaryOperation):
@@ -59,7 +62,9 @@ def fold(
             return -operand
         if isinstance(node.operator, cst.Plus):
             return operand
-        return ~operand if isinstance(operand, int) else None
+        if isinstance(node.operator, cst.BitInvert) and isinstance(operand, int):
+            return ~operand
+        return None  # `not x` is a bool, and booleans are not numbers here
     if isinstance(node, cst.BinaryOperation):
         return _fold_binary(node, lookup)
     return None
@@ -78,6 +83,9 @@ def _fold_binary(
     except (ArithmeticError, ValueError, TypeError):
         return None
     if isinstance(result, complex):
+        return None
+    # Products of folded module constants (`B = A * A`, `C = B * B`) must not grow unbounded.
+    if isinstance(result, int) and result.bit_length() > MAX_BITS:
         return None
     return result
 
@@ -125,14 +133,22 @@ def _bindings(statement: cst.CSTNode) -> list[tuple[str, cst.BaseExpression | No
 def _small_bindings(small: cst.BaseSmallStatement) -> list[tuple[str, cst.BaseExpression | None]]:
     if isinstance(small, cst.Assign):
         if len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
-            return [(small.targets[0].target.value, small.value)]
+            # `A = (B := 5)` binds B too.
+            return [(small.targets[0].target.value, small.value), *_walrus_bindings(small.value)]
         collector = _StoreCollector()
         small.visit(collector)
         return [(name, None) for name in collector.names]
     if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-        return [(small.target.value, small.value)]
+        walrus = _walrus_bindings(small.value) if small.value is not None else []
+        return [(small.target.value, small.value), *walrus]
     collector = _StoreCollector()
     small.visit(collector)
+    return [(name, None) for name in collector.names]
+
+
+def _walrus_bindings(value: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression | None]]:
+    collector = _StoreCollector()
+    value.visit(collector)
     return [(name, None) for name in collector.names]
 
 

@@ -89,6 +89,12 @@ def dotted(node: cst.CSTNode | None) -> str:
     """`a.b.c` for a Name/Attribute chain (the callee for a Call); "" for anything else."""
     if isinstance(node, cst.Call):
         node = node.func
-    if node is None:
+    # Not get_full_name_for_node: it reads `a[0].b` and `a().b` as "a.b".
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
         return ""
-    return get_full_name_for_node(node) or ""
+    parts.append(node.value)
+    return ".".join(reversed(parts))
