@@ -7,9 +7,12 @@ import codecs
 import io
 import re
 import sys
+import threading
 import tokenize
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Callable, TypeVar
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -20,6 +23,8 @@ from memlint.fixes import LineIndex, edits_for_replacements
 from memlint.rule import FixSpec, Rule
 from memlint.settings import Settings
 from memlint.suppression import apply_suppressions, parse_suppressions, unused_noqa
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,9 @@ class FileContext:
     @property
     def index(self) -> LineIndex:
         if self._index is None:
-            self._index = LineIndex(self.text)
+            # Edits are computed against libcst's rendering, which differs from the text
+            # only where libcst does not round-trip (a final lone CR): use the same string.
+            self._index = LineIndex(self.module.code)
         return self._index
 
     def build_fix(self, spec: FixSpec) -> Fix:
@@ -142,13 +149,52 @@ def candidate_rules(text: str, rules: Sequence[type[Rule]]) -> list[type[Rule]]:
     return found
 
 
+# CPython's parser refuses these depths with an error; libcst's native parser, given the
+# same input, can overflow the C stack and kill the process. Measured: wherever CPython
+# accepts a file, libcst does not crash.
+_TOO_DEEP = ("too many nested parentheses", "too many statically nested blocks")
+_NESTED_TOO_DEEPLY = "cannot analyse: the code is nested too deeply for Python's parser"
+
+
+def _cpython_verdict(text: str, path: str) -> Diagnostic | SyntaxError | None:
+    """Ask CPython's parser first: a MEM000 to report, a SyntaxError to explain, or None.
+
+    A plain SyntaxError is not final: the code may use syntax newer than this Python, which
+    libcst can still parse.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings about escapes are not ours
+            ast.parse(text)
+    except SyntaxError as err:
+        if any(reason in str(err.msg) for reason in _TOO_DEEP):
+            return _cpython_error(path, err)
+        return err
+    except RecursionError:
+        return parse_error(path, _NESTED_TOO_DEEPLY)
+    except MemoryError:  # noqa: MEM501 CPython's parser signals deep nesting with it
+        return parse_error(path, _NESTED_TOO_DEEPLY)
+    except ValueError as err:  # NUL bytes in a str
+        return parse_error(path, f"cannot analyse: {err}")
+    return None
+
+
+def _cpython_error(path: str, err: SyntaxError) -> Diagnostic:
+    return parse_error(path, f"SyntaxError: {err.msg}", err.lineno or 1, max(err.offset or 1, 1))
+
+
 def _parse(text: str, path: str) -> cst.Module | Diagnostic:
+    verdict = _cpython_verdict(text, path)
+    if isinstance(verdict, Diagnostic):
+        return verdict
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as err:
-        return _syntax_error(text, path, err)
+        if isinstance(verdict, SyntaxError):
+            return _cpython_error(path, verdict)
+        return _libcst_only_error(path, err)
     except RecursionError:
-        return parse_error(path, "cannot analyse: the code is nested too deeply for the parser")
+        return parse_error(path, _NESTED_TOO_DEEPLY)
     except MemoryError:
         raise
     except Exception as err:  # libcst's native parser raises more than ParserSyntaxError
@@ -158,27 +204,48 @@ def _parse(text: str, path: str) -> cst.Module | Diagnostic:
 _LIBCST_AT = re.compile(r"error at (\d+):(\d+)")
 
 
-def _syntax_error(text: str, path: str, err: cst.ParserSyntaxError) -> Diagnostic:
-    """MEM000 in CPython's words and position, which beat libcst's; paid only on failure."""
-    try:
-        ast.parse(text)
-    except SyntaxError as py_err:
-        line = py_err.lineno or 1
-        column = py_err.offset or 1
-        return parse_error(path, f"SyntaxError: {py_err.msg}", line, max(column, 1))
-    except (ValueError, RecursionError, MemoryError) as py_err:
-        if isinstance(py_err, MemoryError):
-            raise
+def _libcst_only_error(path: str, err: cst.ParserSyntaxError) -> Diagnostic:
     first = str(err.message).splitlines()[0] if err.message else "invalid syntax"
     found = _LIBCST_AT.search(first)
     line, column = (int(found[1]), int(found[2]) + 1) if found else (err.raw_line, 1)
-    return parse_error(
-        path,
-        f"cannot parse with libcst (CPython {sys.version_info[0]}.{sys.version_info[1]} "
-        f"accepts it): {first}",
-        line,
-        column,
-    )
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    message = f"cannot parse with libcst (CPython {version} accepts it): {first}"
+    return parse_error(path, message, line, column)
+
+
+def _with_deep_stack(work: Callable[[], T]) -> T:
+    """Run `work` with a high recursion limit on a thread with a large stack.
+
+    libcst's visitors recurse once per level of the tree, and some real files are deep
+    (`pydoc_data/topics.py`: thousands of implicitly concatenated strings). Only called
+    after `work` hit the normal limit, so ordinary files never pay for the thread.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as err:  # handed to the calling thread below
+            failure.append(err)
+
+    previous_limit = sys.getrecursionlimit()
+    previous_stack = threading.stack_size(_DEEP_STACK_BYTES)
+    sys.setrecursionlimit(max(previous_limit, _DEEP_RECURSION_LIMIT))
+    try:
+        thread = threading.Thread(target=target, name="memlint-deep")
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(previous_stack)
+        sys.setrecursionlimit(previous_limit)
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+_DEEP_STACK_BYTES = 512 * 1024 * 1024
+_DEEP_RECURSION_LIMIT = 60_000
 
 
 def lint_source(
@@ -189,15 +256,17 @@ def lint_source(
     module: cst.Module | None = None,
 ) -> FileResult:
     """Analyse one file's source. Never raises for bad input: that is a MEM000 diagnostic."""
+    enabled = registry.enabled_codes(settings, path)
     if isinstance(source, bytes):
         try:
             text = decode(source).text
         except DecodeError as err:
+            if registry.PARSE_ERROR_CODE not in enabled:
+                return FileResult(path)
             return FileResult(path, (parse_error(path, str(err), err.line, err.column),))
     else:
         text = source[1:] if source.startswith("\ufeff") else source
 
-    enabled = registry.enabled_codes(settings, path)
     rules = candidate_rules(text, registry.rules_for(enabled))
     diagnostics: list[Diagnostic] = []
     errors: list[str] = []
@@ -233,16 +302,21 @@ def _run_rules(
     settings: Settings,
     rules: Sequence[type[Rule]],
 ) -> tuple[list[Diagnostic], list[str]]:
-    context = FileContext(path, settings, text, module)
-    instances = [rule(context) for rule in rules]
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    def visit() -> list[Diagnostic]:
+        context = FileContext(path, settings, text, module)
+        instances = [rule(context) for rule in rules]
+        MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(instances)
+        return context.diagnostics
+
     try:
-        wrapper.visit_batched(instances)
+        try:
+            return visit(), []
+        except RecursionError:
+            return _with_deep_stack(visit), []
     except RecursionError:
-        return [parse_error(path, "cannot analyse: the code is nested too deeply")], []
+        return [parse_error(path, _NESTED_TOO_DEEPLY)], []
     except MemoryError:
         raise
     except Exception as err:
         names = ", ".join(rule.code for rule in rules)
         return [], [f"{path}: internal error while running {names}: {type(err).__name__}: {err}"]
-    return context.diagnostics, []

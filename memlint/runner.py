@@ -81,8 +81,9 @@ def process(data: bytes, path: str, settings: Settings, options: RunOptions) -> 
         return FileOutcome(path, result.diagnostics, result.errors, source=source)
     try:
         decoded = engine.decode(data)
-    except engine.DecodeError as err:
-        return FileOutcome(path, (engine.parse_error(path, str(err), err.line, err.column),))
+    except engine.DecodeError:
+        # The engine reports it (as MEM000, unless that is ignored), exactly as `check` does.
+        return FileOutcome(path, engine.lint_source(data, path, settings).diagnostics)
     errors: list[str] = []
 
     def lint(text: str) -> tuple[Diagnostic, ...]:

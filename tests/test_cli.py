@@ -861,12 +861,6 @@ def test_diff_of_an_absolute_path_has_no_a_b_prefix(project: Path) -> None:
             LRU.replace("\n", "\r"),
             LRU_FIXED.replace("\n", "\r"),
             id="cr",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="libcst does not round-trip a file whose lines end in a lone CR (it drops "
-                "the final CR), so the fix's edit, computed against the re-rendered module, "
-                "deletes it (memlint/fixes.py edits_for_replacements)",
-            ),
         ),
     ],
 )

@@ -309,6 +309,26 @@ def test_files_with_only_a_comment_holding_a_trigger_word_are_parsed(
     assert result == FileResult("a.py", (), (), parsed=True)
 
 
+def test_code_only_libcst_rejects_is_mem000_in_libcsts_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parse = cst.parse_module
+
+    def reject(text: str) -> cst.Module:
+        # libcst's own error for other code, raised for code CPython accepts.
+        return parse("def f(:\n  pass\n")
+
+    monkeypatch.setattr(cst, "parse_module", reject)
+    [diagnostic] = lint_source(QUEUE, "a.py", settings_for()).diagnostics
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert diagnostic.message == (
+        f"cannot parse with libcst (CPython {version} accepts it): "
+        "parser error: error at 2:2: expected one of ), *, **, NAME"
+    )
+    # libcst's columns are 0-based.
+    assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("MEM000", 2, 3)
+
+
 def test_parse_failure_other_than_a_syntax_error_is_mem000(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -330,7 +350,7 @@ def test_recursion_error_while_parsing_is_mem000(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(cst, "parse_module", explode)
     result = lint_source(QUEUE, "a.py", settings_for())
     assert [(d.code, d.line, d.column, d.message) for d in result.diagnostics] == [
-        ("MEM000", 1, 1, "cannot analyse: the code is nested too deeply for the parser")
+        ("MEM000", 1, 1, "cannot analyse: the code is nested too deeply for Python's parser")
     ]
 
 
@@ -380,34 +400,45 @@ def _assert_mem000_or_a_result(child: subprocess.CompletedProcess[str]) -> dict[
     return result
 
 
+TOO_MANY_PARENS = "SyntaxError: too many nested parentheses"
+
+
 @pytest.mark.parametrize(
-    ("body", "too_deep"),
+    ("body", "expected"),
     [
-        # libcst accepts 1000 parentheses (CPython stops at 200) and keeps no node for them.
-        ("x = " + "(" * 1000 + "1" + ")" * 1000, False),
-        ("x = " + "[" * 300 + "]" * 300, True),
-        ("x = " + "-" * 1000 + "1", True),
-        ("x = a" + ".b" * 1000, True),
-        ("x = 1" + " + 1" * 1000, True),
-        ("x = f" + "()" * 1000, True),
+        # Invalid Python (CPython stops at 200 levels): CPython's verdict, libcst never runs.
+        ("x = " + "(" * 1000 + "1" + ")" * 1000, [["MEM000", 2, 205, TOO_MANY_PARENS]]),
+        ("x = " + "[" * 300 + "]" * 300, [["MEM000", 2, 205, TOO_MANY_PARENS]]),
+        # Valid and deep: analysed on a deep stack instead of given up on.
+        ("x = " + "-" * 1000 + "1", []),
+        ("x = a" + ".b" * 1000, []),
+        ("x = 1" + " + 1" * 1000, []),
+        ("x = f" + "()" * 1000, []),
+        ("x = (\n" + '    "ab"\n' * 3000 + ")", []),
     ],
-    ids=["parens", "lists", "unary", "attributes", "binary", "calls"],
+    ids=["parens", "lists", "unary", "attributes", "binary", "calls", "concatenated-strings"],
 )
-def test_deeply_nested_expression_is_mem000_or_a_result(body: str, too_deep: bool) -> None:
+def test_deeply_nested_expression_is_mem000_or_a_result(body: str, expected: list) -> None:
     result = _assert_mem000_or_a_result(_lint_in_child("import queue  # Queue\n" + body + "\n"))
-    assert result["parsed"] is True
-    expected = [["MEM000", 1, 1, "cannot analyse: the code is nested too deeply"]]
-    assert result["diagnostics"] == (expected if too_deep else [])
+    assert result["diagnostics"] == expected
+    assert result["parsed"] is (expected == [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="libcst's native parser overflows the C stack and kills the process (SIGSEGV) on "
-    "~1500+ nested parentheses; CPython rejects more than 200 with a SyntaxError",
+@pytest.mark.parametrize(
+    "body",
+    [
+        "x = " + "(" * 5000 + "1" + ")" * 5000,
+        "x = " + "-" * 10000 + "1",
+        "x = a" + ".b" * 10000,
+        "x = " + "lambda: " * 6000 + "1",
+    ],
+    ids=["parens", "unary", "attributes", "lambdas"],
 )
-def test_very_deeply_nested_parentheses_do_not_crash_the_process() -> None:
-    body = "x = " + "(" * 5000 + "1" + ")" * 5000
-    _assert_mem000_or_a_result(_lint_in_child("import queue  # Queue\n" + body + "\n"))
+def test_depths_that_crash_libcst_are_mem000_and_the_process_survives(body: str) -> None:
+    """libcst's native parser segfaults on these; CPython's parser refuses them first."""
+    result = _assert_mem000_or_a_result(_lint_in_child("import queue  # Queue\n" + body + "\n"))
+    assert [d[0] for d in result["diagnostics"]] == ["MEM000"]
+    assert result["parsed"] is False
 
 
 # -- lint_source: results ---------------------------------------------------------------------
@@ -568,9 +599,29 @@ def test_recursion_error_in_a_rule_is_mem000(monkeypatch: pytest.MonkeyPatch) ->
     )
     result = lint_source(LRU, "a.py", settings_for(("MEM201",)))
     assert [(d.code, d.message) for d in result.diagnostics] == [
-        ("MEM000", "cannot analyse: the code is nested too deeply")
+        ("MEM000", "cannot analyse: the code is nested too deeply for Python's parser")
     ]
     assert result.errors == ()
+
+
+def test_recursion_in_a_rule_is_retried_on_a_deep_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first RecursionError is retried with a higher limit; a tree that fits is analysed."""
+    calls = []
+    original = UnboundedLruCache.visit_FunctionDef
+
+    def deep_once(self: UnboundedLruCache, node: cst.FunctionDef) -> None:
+        calls.append(sys.getrecursionlimit())
+        if len(calls) == 1:
+            raise RecursionError
+        original(self, node)
+
+    deep_once.__name__ = "visit_FunctionDef"  # libcst finds visitor methods by __name__
+    monkeypatch.setattr(UnboundedLruCache, "visit_FunctionDef", deep_once)
+    before = sys.getrecursionlimit()
+    result = lint_source(LRU, "a.py", settings_for(("MEM201",)))
+    assert [d.code for d in result.diagnostics] == ["MEM201"]
+    assert calls[0] == before and calls[1] > before
+    assert sys.getrecursionlimit() == before
 
 
 # -- what gets parsed and resolved --------------------------------------------------------------

@@ -1,0 +1,157 @@
+"""The rule catalogue holds together: modules, codes, names, options, cases and fixtures."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from memlint import settings as settings_module
+from memlint.rule import Invalid, Rule, Valid
+from memlint.rules import ALL_RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES_DIR = ROOT / "memlint" / "rules"
+MODULE_FILE = re.compile(r"^mem(\d{3})_[a-z0-9_]+\.py$")
+CODE = re.compile(r"^MEM\d{3}$")
+KEBAB = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+# From rules.md: 0xx is reserved for MEM000; 1xx-6xx are the rule families; 9xx is meta.
+FAMILIES = {"1", "2", "3", "4", "5", "6", "9"}
+
+MODULE_FILES = sorted(p.name for p in RULES_DIR.glob("*.py") if p.name != "__init__.py")
+RULES = [pytest.param(rule, id=rule.code) for rule in ALL_RULES]
+NON_SYNTHETIC = [pytest.param(rule, id=rule.code) for rule in ALL_RULES if not rule.synthetic]
+
+
+def _rule_classes(module_name: str) -> list[type[Rule]]:
+    module = importlib.import_module(module_name)
+    return [
+        value
+        for value in vars(module).values()
+        if inspect.isclass(value)
+        and issubclass(value, Rule)
+        and value is not Rule
+        and value.__module__ == module_name
+    ]
+
+
+def test_there_are_rule_modules() -> None:
+    assert MODULE_FILES
+    assert len(ALL_RULES) >= 4
+
+
+@pytest.mark.parametrize("filename", MODULE_FILES)
+def test_every_module_in_rules_is_a_rule_module(filename: str) -> None:
+    assert MODULE_FILE.match(filename), f"memlint/rules/{filename} is not memNNN_<name>.py"
+
+
+@pytest.mark.parametrize("filename", MODULE_FILES)
+def test_every_rule_module_defines_one_rule_in_all_rules(filename: str) -> None:
+    classes = _rule_classes(f"memlint.rules.{filename[:-3]}")
+    assert len(classes) == 1, f"{filename} defines {classes}"
+    assert classes[0] in ALL_RULES, f"{classes[0].__name__} ({filename}) is not in ALL_RULES"
+
+
+def test_all_rules_come_from_rule_modules() -> None:
+    modules = {f"memlint.rules.{name[:-3]}" for name in MODULE_FILES}
+    assert {rule.__module__ for rule in ALL_RULES} == modules
+    assert len(ALL_RULES) == len(MODULE_FILES)
+
+
+def test_all_rules_are_rules_and_unique() -> None:
+    assert all(inspect.isclass(rule) and issubclass(rule, Rule) for rule in ALL_RULES)
+    assert len(set(ALL_RULES)) == len(ALL_RULES)
+
+
+def test_codes_are_unique_and_ordered() -> None:
+    codes = [rule.code for rule in ALL_RULES]
+    assert len(set(codes)) == len(codes)
+    assert codes == sorted(codes)
+
+
+def test_names_are_unique() -> None:
+    names = [rule.name for rule in ALL_RULES]
+    assert len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_code_and_family(rule: type[Rule]) -> None:
+    assert CODE.match(rule.code), rule.code
+    family = rule.code[3]
+    if family == "0":
+        assert rule.code == "MEM000", "0xx is reserved for MEM000"
+    else:
+        assert family in FAMILIES, f"{rule.code} is in no family of rules.md"
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_name_is_kebab_case(rule: type[Rule]) -> None:
+    assert KEBAB.match(rule.name), rule.name
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_module_file_name_matches_code_and_name(rule: type[Rule]) -> None:
+    expected = f"mem{rule.code[3:]}_{rule.name.replace('-', '_')}.py"
+    assert Path(inspect.getfile(rule)).name == expected
+    assert rule.__module__ == f"memlint.rules.{expected[:-3]}"
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_code_name_and_summary_are_the_rules_own(rule: type[Rule]) -> None:
+    for attribute in ("code", "name", "summary"):
+        assert attribute in vars(rule), f"{rule.__name__} inherits `{attribute}`"
+    assert rule.summary
+    assert not rule.summary.endswith(".")
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_options_are_rule_options_in_settings(rule: type[Rule]) -> None:
+    declared = dict(settings_module.options())
+    for option in rule.options:
+        assert option in declared, f"{rule.code} reads `{option}`, which Settings lacks"
+        assert declared[option].rule_option, f"`{option}` is not marked rule_option=True"
+    assert len(set(rule.options)) == len(rule.options)
+
+
+@pytest.mark.parametrize("rule", NON_SYNTHETIC)
+def test_non_synthetic_rules_have_triggers(rule: type[Rule]) -> None:
+    assert rule.triggers
+    assert all(isinstance(word, str) and word.strip() == word and word for word in rule.triggers)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_every_rule_has_valid_and_invalid_cases(rule: type[Rule]) -> None:
+    assert all(isinstance(case, (Valid, Invalid)) for case in rule.cases)
+    assert any(isinstance(case, Valid) for case in rule.cases), f"{rule.code}: no Valid case"
+    assert any(isinstance(case, Invalid) for case in rule.cases), f"{rule.code}: no Invalid case"
+
+
+@pytest.mark.parametrize("rule", NON_SYNTHETIC)
+def test_non_synthetic_rules_have_enough_cases(rule: type[Rule]) -> None:
+    valid = sum(isinstance(case, Valid) for case in rule.cases)
+    assert len(rule.cases) >= 10, f"{rule.code} has {len(rule.cases)} cases; at least 10"
+    assert valid >= 4, f"{rule.code} has {valid} Valid cases; at least 4"
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_fixable_iff_a_case_shows_a_fix(rule: type[Rule]) -> None:
+    shows_fix = any(isinstance(case, Invalid) and case.fixed is not None for case in rule.cases)
+    assert rule.fixable is shows_fix
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_rule_options_set_by_cases_are_declared(rule: type[Rule]) -> None:
+    rule_options = set(settings_module.rule_option_names())
+    for case in rule.cases:
+        for key in case.settings:
+            assert key in dict(settings_module.options()), f"{rule.code}: unknown `{key}`"
+            if key in rule_options:
+                assert key in rule.options, f"{rule.code} case sets `{key}`, not in its options"
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_every_rule_has_a_fixture(rule: type[Rule]) -> None:
+    assert (ROOT / "fixtures" / "rules" / f"{rule.code}.py").is_file()
