@@ -11,7 +11,7 @@ from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Applicability
 from memlint.rule import FixSpec, Invalid, Replacement, Rule, Valid
-from memlint.semantic import names
+from memlint.semantic import context, names
 
 _LRU_FAMILY = frozenset(
     {
@@ -136,7 +136,7 @@ class UnboundedLruCache(Rule):
         "mru_cache",
         "rr_cache",
     )
-    METADATA_DEPENDENCIES = (PositionProvider, *names.PROVIDERS)
+    METADATA_DEPENDENCIES = (PositionProvider, *names.PROVIDERS, *context.PROVIDERS)
 
     cases = (
         Valid(
@@ -365,24 +365,15 @@ class UnboundedLruCache(Rule):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         # Decorator expressions checked with their function, so visit_Call skips them.
         self._decorators: set[int] = set()
-        # The innermost enclosing definitions: True for a class, False for a function.
-        self._scopes: list[cst.FunctionDef | cst.ClassDef] = []
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._scopes.append(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._scopes.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        parent = self._scopes[-1] if self._scopes else None
-        self._scopes.append(node)
+        # The def node carries the context it is defined in: a method has a class and no
+        # function; a nested def has its enclosing function.
+        where = context.context_of(self, node)
+        parent = where.function if where.function is not None else where.class_
         for decorator in node.decorators:
             self._decorators.add(id(decorator.decorator))
             self._check_decorator(decorator, node, parent)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._scopes.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
         if id(node) in self._decorators:
@@ -405,7 +396,7 @@ class UnboundedLruCache(Rule):
         self,
         decorator: cst.Decorator,
         func: cst.FunctionDef,
-        parent: cst.FunctionDef | cst.ClassDef | None,
+        parent: cst.FunctionDef | cst.Lambda | cst.ClassDef | None,
     ) -> None:
         expression = decorator.decorator
         qualified = names.resolves_to(self, expression, _ALL)
@@ -421,7 +412,7 @@ class UnboundedLruCache(Rule):
             return
         target = expression.func if isinstance(expression, cst.Call) else expression
         call = expression if isinstance(expression, cst.Call) else None
-        self._report(target, expression, qualified, func, call)
+        self._report(target, expression, qualified, func, call, isinstance(parent, cst.ClassDef))
 
     @staticmethod
     def _unbounded_call(call: cst.Call, qualified: str) -> bool:
@@ -460,10 +451,11 @@ class UnboundedLruCache(Rule):
         qualified: str,
         func: cst.FunctionDef | None,
         call: cst.Call | None,
+        in_class: bool = False,
     ) -> None:
         described = _describe(qualified, call if call is not None else where)
         on = f" on `{func.name.value}`" if func is not None else ""
-        method = func is not None and bool(self._scopes) and _takes_self(func, self._scopes)
+        method = func is not None and in_class and _takes_self(func)
         cost = "keeps every distinct argument and result"
         if method:
             cost += ", and every instance it was called on,"
@@ -547,13 +539,10 @@ def _describe(qualified: str, where: cst.BaseExpression) -> str:
     return f"{qualified}(maxsize=None)"
 
 
-def _takes_self(func: cst.FunctionDef, scopes: Sequence[cst.CSTNode]) -> bool:
-    # scopes[-1] is `func` itself while its decorators are checked.
-    enclosing = scopes[-2] if len(scopes) >= 2 else None
-    if not isinstance(enclosing, cst.ClassDef):
-        return False
-    decorators = {names.dotted(d.decorator) for d in func.decorators}
-    return not decorators & {"staticmethod", "classmethod"} and bool(func.params.params)
+def _takes_self(method: cst.FunctionDef) -> bool:
+    """Whether a method's calls pass an instance (not a static or class method)."""
+    decorators = {names.dotted(d.decorator) for d in method.decorators}
+    return not decorators & {"staticmethod", "classmethod"} and bool(method.params.params)
 
 
 def _escapes(name: str, outer: cst.FunctionDef) -> bool:

@@ -19,7 +19,7 @@ from libcst.metadata import (
 
 from memlint.diagnostics import Applicability, Confidence
 from memlint.rule import FixSpec, Invalid, Rule, Valid
-from memlint.semantic import constants, names
+from memlint.semantic import constants, context, names
 
 # Queues whose first parameter, `maxsize`, bounds them; 0 or less means "no limit".
 _BOUNDABLE = frozenset(
@@ -192,7 +192,7 @@ class UnboundedQueue(Rule):
     fixable = True
     options = ("queue_maxsize",)
     triggers = ("Queue", "LifoQueue", "PriorityQueue", "SimpleQueue", "JoinableQueue", "deque")
-    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider, *names.PROVIDERS)
+    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider, *names.PROVIDERS, *context.PROVIDERS)
 
     cases = (
         Valid(
@@ -478,8 +478,6 @@ class UnboundedQueue(Rule):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        # Innermost definitions first at the end: where a statement runs.
-        self._scopes: list[cst.FunctionDef | cst.Lambda | cst.ClassDef] = []
         # First parameter of each method (by id) -> the class it gives access to.
         self._method_params: dict[int, cst.ClassDef] = {}
         # Method (by id) -> its class.
@@ -493,30 +491,15 @@ class UnboundedQueue(Rule):
 
     # -- traversal -------------------------------------------------------------------------
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._scopes.append(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._scopes.pop()
-
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        parent = self._scopes[-1] if self._scopes else None
-        self._scopes.append(node)
-        if not isinstance(parent, cst.ClassDef):
+        # A def directly in a class body is a method of that class.
+        where = context.context_of(self, node)
+        if where.function is not None or where.class_ is None:
             return
-        self._methods[id(node)] = parent
+        self._methods[id(node)] = where.class_
         first = _first_param(node)
         if first is not None and not _is_staticmethod(node):
-            self._method_params[id(first)] = parent
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._scopes.pop()
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self._scopes.append(node)
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self._scopes.pop()
+            self._method_params[id(first)] = where.class_
 
     def visit_Call(self, node: cst.Call) -> None:
         self._record_use(node)
@@ -588,9 +571,7 @@ class UnboundedQueue(Rule):
         method = func.attr.value
         if method not in _ADD_END and method not in _TAKE_END:
             return
-        function = next(
-            (s for s in reversed(self._scopes) if not isinstance(s, cst.ClassDef)), None
-        )
+        function = context.context_of(self, call).function
         receiver = func.value
         if isinstance(receiver, cst.Name):
             self._uses.append(_Use(receiver, None, method, function))
