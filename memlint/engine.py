@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import dataclasses
 import io
 import re
 import sys
@@ -254,8 +255,13 @@ def lint_source(
     settings: Settings,
     *,
     module: cst.Module | None = None,
+    line_noqa: bool = True,
 ) -> FileResult:
-    """Analyse one file's source. Never raises for bad input: that is a MEM000 diagnostic."""
+    """Analyse one file's source. Never raises for bad input: that is a MEM000 diagnostic.
+
+    `line_noqa=False` leaves `# noqa` comments to the caller (flake8 applies its own, and
+    its `--disable-noqa` must work); `# memlint: disable-file` is applied either way.
+    """
     enabled = registry.enabled_codes(settings, path)
     if isinstance(source, bytes):
         try:
@@ -280,6 +286,8 @@ def lint_source(
             diagnostics, errors = _run_rules(parsed_or_error, text, path, settings, rules)
 
     suppressions = parse_suppressions(text)
+    if not line_noqa:
+        suppressions = dataclasses.replace(suppressions, noqa={})
     diagnostics = [d for d in diagnostics if d.code in enabled]
     if not suppressions.is_empty():
         diagnostics, used = apply_suppressions(diagnostics, suppressions)
