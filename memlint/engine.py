@@ -136,7 +136,10 @@ _TRIGGER_CACHE: dict[type[Rule], re.Pattern[str] | None] = {}
 def _trigger(rule: type[Rule]) -> re.Pattern[str] | None:
     if rule not in _TRIGGER_CACHE:
         words = "|".join(re.escape(word) for word in rule.triggers)
-        _TRIGGER_CACHE[rule] = re.compile(rf"\b(?:{words})\b") if words else None
+        if rule.trigger_pattern is not None:
+            _TRIGGER_CACHE[rule] = re.compile(rule.trigger_pattern, re.MULTILINE)
+        else:
+            _TRIGGER_CACHE[rule] = re.compile(rf"\b(?:{words})\b") if words else None
     return _TRIGGER_CACHE[rule]
 
 

@@ -78,6 +78,9 @@ class Rule(cst.BatchableCSTVisitor):
     # Words without which the rule cannot fire; a file containing none is never parsed
     # for this rule. Empty means the rule has no cheap evidence and always runs.
     triggers: ClassVar[tuple[str, ...]] = ()
+    # For a rule with no telling word: a regular expression (MULTILINE) that every file the
+    # rule can flag matches. Conservative by construction; tested by every case and fixture.
+    trigger_pattern: ClassVar[str | None] = None
     cases: ClassVar[tuple[Valid | Invalid, ...]] = ()
     # Rules that the engine reports itself (MEM000, MEM900) and that have no visitor.
     synthetic: ClassVar[bool] = False
