@@ -98,3 +98,51 @@ def dotted(node: cst.CSTNode | None) -> str:
         return ""
     parts.append(node.value)
     return ".".join(reversed(parts))
+
+
+def resolved(visitor: MetadataDependent, expr: cst.CSTNode) -> frozenset[str]:
+    """The imported or builtin names a plain `a.b.c` chain refers to.
+
+    QualifiedNameProvider reads through calls (`Path(p).open` is "pathlib.Path.open", like
+    the unbound `Path.open`) and names a builtin's attribute by the builtin (`str.join` is
+    "builtins.str"); both are dropped here.
+    """
+    if not dotted(expr) or isinstance(expr, cst.Call):
+        return frozenset()
+    found = qualified_names(visitor, expr)
+    if isinstance(expr, cst.Attribute):
+        attr = expr.attr.value
+        found = frozenset(q for q in found if q.rsplit(".", 1)[-1] == attr)
+    return found
+
+
+def annotation_members(
+    visitor: MetadataDependent, annotation: cst.BaseExpression
+) -> list[frozenset[str]] | None:
+    """The resolved names of the types an annotation allows, `None` left out.
+
+    `Optional[X]`, `Union[X, Y]` and `X | Y` are split; a generic (`IO[str]`) is its
+    origin. None for a string annotation (not followed).
+    """
+    if isinstance(annotation, (cst.SimpleString, cst.ConcatenatedString)):
+        return None
+    if isinstance(annotation, cst.Name) and annotation.value == "None":
+        return []
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        left = annotation_members(visitor, annotation.left)
+        right = annotation_members(visitor, annotation.right)
+        return None if left is None or right is None else left + right
+    if isinstance(annotation, cst.Subscript):
+        origin = resolved(visitor, annotation.value)
+        if origin & {"typing.Optional", "typing.Union"}:
+            members: list[frozenset[str]] = []
+            for element in annotation.slice:
+                if not isinstance(element.slice, cst.Index):
+                    return None
+                found = annotation_members(visitor, element.slice.value)
+                if found is None:
+                    return None
+                members += found
+            return members
+        return [origin]
+    return [resolved(visitor, annotation)]
