@@ -158,3 +158,79 @@ def test_rule_options_set_by_cases_are_declared(rule: type[Rule]) -> None:
 @pytest.mark.parametrize("rule", RULES)
 def test_every_rule_has_a_fixture(rule: type[Rule]) -> None:
     assert (ROOT / "fixtures" / "rules" / f"{rule.code}.py").is_file()
+
+
+# -- trigger patterns cannot backtrack -----------------------------------------------------------
+
+try:  # Python >= 3.11
+    from re import _constants as _sre_constants
+    from re import _parser as _sre_parser
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
+
+_REPEATS = (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT)
+
+
+def _items(pattern: object) -> list[tuple[object, object]]:
+    return list(getattr(pattern, "data", pattern))  # type: ignore[arg-type]
+
+
+def _delimited(item: tuple[object, object], following: tuple[object, object] | None) -> bool:
+    """`[^c]*` followed by `c`: the repeat can end in only one place."""
+    _op, (_low, _high, body) = item  # type: ignore[misc]
+    inner = _items(body)
+    if following is None or len(inner) != 1:
+        return False
+    kind, members = inner[0]
+    if kind is _sre_constants.NOT_LITERAL:
+        excluded = {members}
+    elif kind is _sre_constants.IN and any(m[0] is _sre_constants.NEGATE for m in members):  # type: ignore[attr-defined]
+        excluded = {m[1] for m in members if m[0] is _sre_constants.LITERAL}  # type: ignore[attr-defined]
+    else:
+        return False
+    # What follows must be one of the excluded characters: a literal or a set of them.
+    if following[0] is _sre_constants.LITERAL:
+        return following[1] in excluded
+    if following[0] is _sre_constants.IN:
+        ends = following[1]
+        return all(m[0] is _sre_constants.LITERAL and m[1] in excluded for m in ends)  # type: ignore[attr-defined]
+    return False
+
+
+def _nested_repeats(pattern: object, inside_repeat: bool = False) -> list[str]:
+    problems: list[str] = []
+    items = _items(pattern)
+    for index, (op, argument) in enumerate(items):
+        following = items[index + 1] if index + 1 < len(items) else None
+        if op in _REPEATS:
+            _low, high, body = argument  # type: ignore[misc]
+            if inside_repeat and high != 1 and not _delimited((op, argument), following):
+                problems.append(f"a repeat inside a repeat: {op} {argument}")
+            problems += _nested_repeats(body, inside_repeat or high != 1)
+        elif op is _sre_constants.SUBPATTERN:
+            problems += _nested_repeats(argument[-1], inside_repeat)  # type: ignore[index]
+        elif op is _sre_constants.BRANCH:
+            for branch in argument[1]:  # type: ignore[index]
+                problems += _nested_repeats(branch, inside_repeat)
+    return problems
+
+
+@pytest.mark.parametrize(
+    "rule", [r for r in ALL_RULES if r.trigger_pattern is not None], ids=lambda r: r.code
+)
+def test_trigger_patterns_have_no_nested_repeats(rule: type[Rule]) -> None:
+    """A pre-filter that backtracks hangs the whole run on one unlucky file (it has: `x = ###`).
+
+    Structural, not timed: no quantifier may sit inside another unless it is `[^c]*c`.
+    """
+    assert rule.trigger_pattern is not None
+    parsed = _sre_parser.parse(rule.trigger_pattern, re.MULTILINE)
+    assert _nested_repeats(parsed) == []
+
+
+def test_the_nested_repeat_check_catches_the_bugs_it_exists_for() -> None:
+    bad = [r"(?:[\s(\\]|#[^\n]*)*x", r"(a+)+b", r"(?:\w+\s*)*="]
+    good = [r"(?:[\s(\\]|#[^\n]*\n)*x", r"\+=[^=]{0,200}?\b(\w)", r"[ab]*c"]
+    assert all(_nested_repeats(_sre_parser.parse(p)) for p in bad)
+    assert not any(_nested_repeats(_sre_parser.parse(p)) for p in good)
