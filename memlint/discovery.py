@@ -240,13 +240,15 @@ class _Walker:
         """Parse an ignore file once per run; a missing or unreadable one counts as empty."""
         if path in self._specs:
             return self._specs[path]
+        spec: GitIgnoreSpec | None
         try:
             with open(path, encoding="utf-8", errors="replace") as handle:
-                lines = handle.read().splitlines()
+                spec = GitIgnoreSpec.from_lines(line.rstrip("\r\n") for line in handle)
         except OSError:
             # Not being able to read an ignore file should not stop the analysis.
-            lines = []
-        spec = GitIgnoreSpec.from_lines(lines) if lines else None
+            spec = None
+        if spec is not None and not spec.patterns:
+            spec = None
         self._specs[path] = spec
         return spec
 

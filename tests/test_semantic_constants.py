@@ -13,6 +13,7 @@ from memlint.semantic.constants import (
     MAX_BITS,
     ModuleConstantsProvider,
     fold,
+    magnitude,
     module_constants,
 )
 
@@ -324,3 +325,70 @@ def test_module_constants_provider() -> None:
     wrapper = MetadataWrapper(cst.parse_module("MEGA = 10**6\nBIG = 200 * MEGA\nx = f()\n"))
     metadata = wrapper.resolve(ModuleConstantsProvider)
     assert metadata[wrapper.module] == {"MEGA": 10**6, "BIG": 200 * 10**6}
+
+
+# -- magnitude --------------------------------------------------------------------------------
+
+
+def _magnitude(expression: str, **names: float) -> float | None:
+    return magnitude(cst.parse_expression(expression), names.get if names else None)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("0", 0.0),
+        ("10**9", 1e9),
+        ("8 * 10**9", 8e9),
+        ("2.5", 2.5),
+        ("+7", 7.0),
+        ("10**100", 1e100),
+        ("8 * 10**100", 8e100),
+        ("10**2000 // 10**1990", 1e10),
+        ("10**2000 / 10**1990", 1e10),
+        ("1 << 2000 >> 1990", 1024.0),
+        ("(10**2000 - 10**1999) // 10**1990", 9e9),
+        ("10**300 + 10**300", 2e300),
+        ("10**2000 - 10**2000", None),
+        ("1 ** 10**5000", 1.0),
+        ("0 ** 10**5000", 0.0),
+        ("0 * 10**5000", 0.0),
+    ],
+)
+def test_magnitude(expression: str, expected: float | None) -> None:
+    found = _magnitude(expression)
+    if expected is None:
+        assert found is None
+    else:
+        assert found == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "expression", ["10**10000", "10**10**10", "2**5000 * 3", "1 << 10**6", "10**5000 + 5"]
+)
+def test_magnitude_beyond_float_range_is_infinite(expression: str) -> None:
+    assert _magnitude(expression) == math.inf
+
+
+def test_magnitude_of_a_folded_int_beyond_float_range_is_infinite() -> None:
+    assert fold(cst.parse_expression("2**1100")) is not None
+    assert _magnitude("2**1100") == math.inf
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["-5", "-(10**5000)", "n", "10**n", "n * 10**5000", "10**5000 - 10**5001", "'a' * 3", "x.y"],
+)
+def test_magnitude_none(expression: str) -> None:
+    assert _magnitude(expression) is None
+
+
+def test_magnitude_through_a_lookup() -> None:
+    assert _magnitude("MEGA * 10**5000", MEGA=10**6) == math.inf
+    assert _magnitude("200 * MEGA", MEGA=10**6) == 2e8
+    assert _magnitude("MEGA * 10**5000") is None
+
+
+def test_magnitude_is_exact_where_fold_is() -> None:
+    assert _magnitude("99_999_999") == 99_999_999.0
+    assert _magnitude("10**8") == 100_000_000.0

@@ -111,6 +111,7 @@ def file_object(code: str) -> Confidence | None:
         "from tempfile import NamedTemporaryFile\nNamedTemporaryFile('w+')",
         "import tempfile\ntempfile.SpooledTemporaryFile(1024)",
         "import os\nos.fdopen(fd)",
+        "import tokenize\ntokenize.open(p)",
         "import io\nio.TextIOWrapper(raw, encoding='utf-8')",
         "import io\nio.BufferedReader(raw)",
         "import io\nio.FileIO(p)",
@@ -473,3 +474,80 @@ def test_the_index_is_dropped_with_the_tree() -> None:
     assert reads("def g(p):\n    t = open(p).read()\n    return t.split()")
     gc.collect()
     assert len(bindings._INDEXES) == 0
+
+
+# -- text or binary --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("open(p)", False),
+        ("open(p, 'rb')", True),
+        ("open(p, mode='rb', buffering=0)", True),
+        ("open(p, 'r+', encoding='utf-8')", False),
+        ("import io\nio.open(p, 'wb')", True),
+        ("import gzip\ngzip.open(p)", True),
+        ("import gzip\ngzip.open(p, 'rt')", False),
+        ("from bz2 import open as bopen\nbopen(p, mode='rt')", False),
+        ("import gzip\ngzip.GzipFile(p, 'r')", True),
+        ("import codecs\ncodecs.open(p, 'rb', 'utf-8')", False),
+        ("import codecs\ncodecs.open(p, 'rb')", True),
+        ("import tempfile\ntempfile.TemporaryFile()", True),
+        ("import tempfile\ntempfile.NamedTemporaryFile('w+')", False),
+        ("import io\nio.TextIOWrapper(raw)", False),
+        ("import tokenize\ntokenize.open(p)", False),
+        ("import io\nio.FileIO(p)", True),
+        ("import sys\nsys.stdin", False),
+        ("import sys\nsys.stdin.buffer", True),
+        ("from pathlib import Path\nPath(p).open()", False),
+        ("from pathlib import Path\nPath(p).open('rb')", True),
+        ("from pathlib import Path\nPath.open(p, 'rb')", True),
+        ("with open(p, 'rb') as f:\n    f", True),
+        ("f = None\nf = open(p, 'rb')\nf", True),
+        ("import sys\nf = open(p) if p else sys.stdin\nf", False),
+        ("from typing import TextIO\ndef g(f: TextIO):\n    f", False),
+        ("from typing import BinaryIO\ndef g(f: BinaryIO | None):\n    f", True),
+        ("from typing import IO\ndef g(f: IO[str]):\n    f", False),
+        ("import typing\ndef g(f: typing.IO[bytes]):\n    f", True),
+        # Unknown: a mode that is not a literal, bindings that disagree, no evidence.
+        ("open(p, mode)", None),
+        ("open(p, *args)", None),
+        ("import sys\nf = open(p, 'rb') if p else sys.stdin\nf", None),
+        ("if a:\n    f = open(p)\nelse:\n    f = open(p, 'rb')\nf", None),
+        ("def g(fp):\n    fp", None),
+        ("from typing import IO\ndef g(f: IO[Any]):\n    f", None),
+        ("def open(p, mode):\n    return p\nopen(p, 'rb')", None),
+    ],
+)
+def test_is_binary(code: str, expected: bool | None) -> None:
+    assert ask(code, files.is_binary) is expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("open(p)", "r"),
+        ("open(p, 'rb')", "rb"),
+        ("open(p, mode='r+b', buffering=0)", "r+b"),
+        ("import io\nio.open(p, 'wb')", "wb"),
+        ("import gzip\ngzip.open(p)", "rb"),
+        ("from bz2 import open as bopen\nbopen(p, mode='rt')", "rt"),
+        ("import tempfile\ntempfile.TemporaryFile()", "w+b"),
+        ("from pathlib import Path\nPath(p).open('rb')", "rb"),
+        ("from pathlib import Path\nPath.open(p, 'rb')", "rb"),
+        ("with open(p, 'rb') as f:\n    f", "rb"),
+        ("f = None\nf = open(p, 'rb')\nf", "rb"),
+        ("f = open(p, 'rb') if p else open(q, 'rb')\nf", "rb"),
+        # Unknown: no literal mode, disagreeing bindings, files known by other means.
+        ("open(p, mode)", None),
+        ("open(p, *args)", None),
+        ("if a:\n    f = open(p)\nelse:\n    f = open(p, 'rb')\nf", None),
+        ("import sys\nsys.stdin.buffer", None),
+        ("import io\nio.FileIO(p)", None),
+        ("from typing import BinaryIO\ndef g(f: BinaryIO):\n    f", None),
+        ("def open(p, mode):\n    return p\nopen(p, 'rb')", None),
+    ],
+)
+def test_open_mode(code: str, expected: str | None) -> None:
+    assert ask(code, files.open_mode) == expected

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from memlint.rule import Rule
 from memlint.rules.mem000_parse_error import ParseError
+from memlint.rules.mem101_read_splitlines import ReadSplitlines
+from memlint.rules.mem102_json_load_whole import JsonLoadWhole
+from memlint.rules.mem103_whole_read_consumer import WholeReadConsumer
+from memlint.rules.mem104_decompress_whole import DecompressWhole
 from memlint.rules.mem201_unbounded_lru_cache import UnboundedLruCache
 from memlint.rules.mem202_unbounded_queue import UnboundedQueue
+from memlint.rules.mem301_gather_unbounded import GatherUnbounded
+from memlint.rules.mem401_string_doubling import StringDoubling
+from memlint.rules.mem402_concat_in_loop import ConcatInLoop
+from memlint.rules.mem403_huge_allocation import HugeAllocation
+from memlint.rules.mem404_materialized_comprehension import MaterializedComprehension
 from memlint.rules.mem501_swallowed_memoryerror import SwallowedMemoryError
 from memlint.rules.mem900_unused_noqa import UnusedNoqa
 
 ALL_RULES: tuple[type[Rule], ...] = (
     ParseError,
+    ReadSplitlines,
+    JsonLoadWhole,
+    WholeReadConsumer,
+    DecompressWhole,
     UnboundedLruCache,
     UnboundedQueue,
+    GatherUnbounded,
+    StringDoubling,
+    ConcatInLoop,
+    HugeAllocation,
+    MaterializedComprehension,
     SwallowedMemoryError,
     UnusedNoqa,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 import operator
 import re
 from collections.abc import Mapping
@@ -88,6 +89,102 @@ def _fold_binary(
     if isinstance(result, int) and result.bit_length() > MAX_BITS:
         return None
     return result
+
+
+def magnitude(
+    node: cst.BaseExpression, lookup: Callable[[str], Number | None] | None = None
+) -> float | None:
+    """About how large the non-negative number `node` evaluates to, even beyond MAX_BITS.
+
+    The folded value (as a float) when `fold` computes it; otherwise an estimate through
+    logarithms of `**`, `*`, `<<`, `>>`, `+`, `-`, `/` and `//` on non-negative operands, so
+    `10**100 * 8` is about 8e100 and `10**10000` is `math.inf`. None for a negative number
+    or an expression that is not constant.
+    """
+    folded = fold(node, lookup)
+    if folded is not None:
+        if folded < 0 or folded != folded:  # negative, or NaN
+            return None
+        try:
+            return float(folded)
+        except OverflowError:  # an int beyond float's range
+            return math.inf
+    log = _log2(node, lookup)
+    return None if log is None else _exp2(log)
+
+
+def _log2(node: cst.BaseExpression, lookup: Callable[[str], Number | None] | None) -> float | None:
+    """log2 of the non-negative value of `node` (-inf for zero); None when unknown or < 0."""
+    folded = fold(node, lookup)
+    if folded is not None:
+        return _log2_of(folded)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Plus):
+        return _log2(node.expression, lookup)
+    if not isinstance(node, cst.BinaryOperation):
+        return None
+    left = _log2(node.left, lookup)
+    right = _log2(node.right, lookup) if left is not None else None
+    if left is None or right is None:
+        return None
+    result = (
+        _LOG_RULES[type(node.operator)](left, right) if type(node.operator) in _LOG_RULES else None
+    )
+    return None if result is None or math.isnan(result) else result
+
+
+def _log2_of(value: Number) -> float | None:
+    if value != value or value < 0:
+        return None
+    return -math.inf if value == 0 else math.log2(value)
+
+
+def _exp2(log: float) -> float:
+    # 2.0 ** 1024 overflows a float.
+    return math.inf if log >= 1024 else 2.0**log
+
+
+def _log_power(base: float, exponent: float) -> float | None:
+    if base == 0:  # 1 ** anything
+        return 0.0
+    if base == -math.inf:  # 0 ** 0 is 1, 0 ** n is 0
+        return 0.0 if exponent == -math.inf else -math.inf
+    return _exp2(exponent) * base
+
+
+def _log_add(left: float, right: float) -> float:
+    high, low = max(left, right), min(left, right)
+    return high if low == -math.inf else high + math.log2(1 + 2.0 ** (low - high))
+
+
+def _log_subtract(left: float, right: float) -> float | None:
+    if right == -math.inf:
+        return left
+    if left <= right:  # zero or negative: too close to call, or below zero
+        return None
+    if left == math.inf:
+        return left
+    return left + math.log2(1 - 2.0 ** (right - left))
+
+
+def _log_divide(left: float, right: float) -> float | None:
+    return None if right == -math.inf else left - right
+
+
+def _log_right_shift(left: float, right: float) -> float:
+    result = left - _exp2(right)
+    return -math.inf if result < 0 else result
+
+
+_LOG_RULES: Mapping[type[cst.BaseBinaryOp], Callable[[float, float], float | None]] = {
+    cst.Multiply: lambda left, right: left + right,
+    cst.Power: _log_power,
+    cst.LeftShift: lambda left, right: left + _exp2(right),
+    cst.RightShift: _log_right_shift,
+    cst.Add: _log_add,
+    cst.Subtract: _log_subtract,
+    cst.Divide: _log_divide,
+    cst.FloorDivide: _log_divide,
+}
 
 
 def module_constants(module: cst.Module) -> dict[str, Number]:

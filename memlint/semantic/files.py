@@ -43,6 +43,7 @@ _FILE_CALLS = frozenset(
         "io.BufferedRandom",
         "io.FileIO",
         "pathlib.Path.open",
+        "tokenize.open",
     }
 )
 _STDIN = frozenset({"sys.stdin", "sys.stdin.buffer", "sys.__stdin__", "sys.__stdin__.buffer"})
@@ -513,3 +514,201 @@ def _read_via_name(visitor: MetadataDependent, name: cst.Name, seen: _Seen) -> W
         return None
     read = _whole_read(visitor, binding.value, seen | {key})
     return dataclasses.replace(read, via_name=name) if read is not None else None
+
+
+# -- text or binary --------------------------------------------------------------------------
+
+# Calls whose file is binary whatever they are given.
+_BINARY_CALLS = frozenset(
+    {
+        "io.open_code",
+        "io.FileIO",
+        "io.BufferedReader",
+        "io.BufferedRandom",
+        "gzip.GzipFile",
+        "bz2.BZ2File",
+        "lzma.LZMAFile",
+    }
+)
+# Calls that take a mode: the index of the positional `mode`, and the default mode.
+_MODE_CALLS: dict[str, tuple[int, str]] = {
+    "builtins.open": (1, "r"),
+    "io.open": (1, "r"),
+    "os.fdopen": (1, "r"),
+    "codecs.open": (1, "r"),
+    "gzip.open": (1, "rb"),
+    "bz2.open": (1, "rb"),
+    "lzma.open": (1, "rb"),
+    "tempfile.TemporaryFile": (0, "w+b"),
+    "tempfile.NamedTemporaryFile": (0, "w+b"),
+    "tempfile.SpooledTemporaryFile": (1, "w+b"),
+    "pathlib.Path.open": (1, "r"),  # unbound: `Path.open(p, mode)`
+}
+# The compression modules' `open` is binary unless the mode asks for text.
+_TEXT_ON_REQUEST = frozenset({"gzip.open", "bz2.open", "lzma.open"})
+_TEXT_STREAMS = frozenset({"sys.stdin", "sys.__stdin__"})
+_BINARY_STREAMS = frozenset({"sys.stdin.buffer", "sys.__stdin__.buffer"})
+_TEXT_TYPES = frozenset({"typing.TextIO", "io.TextIOWrapper", "io.TextIOBase"})
+_BINARY_TYPES = frozenset(
+    {
+        "typing.BinaryIO",
+        "io.BufferedReader",
+        "io.BufferedRandom",
+        "io.BufferedIOBase",
+        "io.RawIOBase",
+        "io.FileIO",
+        "gzip.GzipFile",
+        "bz2.BZ2File",
+        "lzma.LZMAFile",
+    }
+)
+
+
+def is_binary(visitor: MetadataDependent, expr: cst.BaseExpression) -> bool | None:
+    """Whether the file object `expr` reads bytes (True) or text (False); None when unknown.
+
+    Known from the call that opens it and a mode given as a string literal (`open(p, "rb")`,
+    `gzip.open(p)` and `gzip.open(p, "rt")`, `<Path>.open()`, `tempfile` files, `io.FileIO`,
+    `io.TextIOWrapper`, `codecs.open` with an encoding), `sys.stdin` and `sys.stdin.buffer`,
+    a parameter annotated `TextIO` or `BinaryIO` (and the `io` classes), or a name whose
+    every binding in its scope agrees (as `file_object` follows them; `None` is ignored).
+    """
+    return _binary(visitor, expr, frozenset())
+
+
+def _binary(visitor: MetadataDependent, expr: cst.BaseExpression, seen: _Seen) -> bool | None:
+    if isinstance(expr, cst.Call):
+        return _call_binary(visitor, expr)
+    if isinstance(expr, cst.IfExp):
+        body, orelse = _binary(visitor, expr.body, seen), _binary(visitor, expr.orelse, seen)
+        return body if body == orelse else None
+    if not isinstance(expr, (cst.Name, cst.Attribute)):
+        return None
+    stream = names.resolved(visitor, expr)
+    if stream & (_TEXT_STREAMS | _BINARY_STREAMS):
+        return bool(stream & _BINARY_STREAMS)
+    if not isinstance(expr, cst.Name):
+        return None
+    found = name_bindings(visitor, expr)
+    if found is None or (id(found.scope), expr.value) in seen:
+        return None
+    inner = seen | {(id(found.scope), expr.value)}
+    answers = {
+        _binding_binary(visitor, b, inner)
+        for b in found.bindings
+        if not (isinstance(b.value, cst.Name) and b.value.value == "None")
+    }
+    return answers.pop() if len(answers) == 1 else None
+
+
+def _binding_binary(visitor: MetadataDependent, binding: Binding, seen: _Seen) -> bool | None:
+    if binding.kind in ("param", "annassign") and binding.annotation is not None:
+        if _annotated(visitor, binding.annotation, _TEXT_TYPES):
+            return False
+        if _annotated(visitor, binding.annotation, _BINARY_TYPES):
+            return True
+        return _io_binary(visitor, binding.annotation)
+    if binding.kind in ("assign", "annassign", "with", "walrus") and binding.value is not None:
+        return _binary(visitor, binding.value, seen)
+    return None
+
+
+def _io_binary(visitor: MetadataDependent, annotation: cst.BaseExpression) -> bool | None:
+    """`IO[bytes]` is binary, `IO[str]` text; None for any other annotation."""
+    if not isinstance(annotation, cst.Subscript) or len(annotation.slice) != 1:
+        return None
+    if "typing.IO" not in names.resolved(visitor, annotation.value):
+        return None
+    element = annotation.slice[0].slice
+    if not isinstance(element, cst.Index):
+        return None
+    kind = names.resolved(visitor, element.value)
+    return True if "builtins.bytes" in kind else False if "builtins.str" in kind else None
+
+
+def _call_binary(visitor: MetadataDependent, call: cst.Call) -> bool | None:
+    if any(arg.star for arg in call.args):
+        return None
+    callee = names.resolved(visitor, call.func)
+    if callee & _BINARY_CALLS:
+        return True
+    if callee & {"io.TextIOWrapper", "tokenize.open"}:
+        return False
+    opened = _call_mode(visitor, call)
+    if opened is None:
+        return None
+    qualified, mode = opened
+    if qualified == "codecs.open" and _argument(call, 2, "encoding") is not None:
+        return False  # with an encoding, codecs.open always decodes
+    if qualified in _TEXT_ON_REQUEST:
+        return "t" not in mode
+    return "b" in mode
+
+
+def open_mode(visitor: MetadataDependent, expr: cst.BaseExpression) -> str | None:
+    """The mode string the file object `expr` was opened with; None when it is not known.
+
+    Known when a call that takes a mode opens it (`open`, `io.open`, `os.fdopen`,
+    `codecs.open`, `gzip/bz2/lzma.open`, `tempfile` files, `<Path>.open`) with a mode given
+    as a string literal or left to its default (`"r"`, `"rb"` for the compression modules,
+    `"w+b"` for `tempfile`), directly or through a name every binding of which agrees
+    (`None` is ignored). Not for annotations, `sys.stdin` or other file types.
+    """
+    return _mode(visitor, expr, frozenset())
+
+
+def _mode(visitor: MetadataDependent, expr: cst.BaseExpression, seen: _Seen) -> str | None:
+    if isinstance(expr, cst.Call):
+        opened = _call_mode(visitor, expr)
+        return opened[1] if opened is not None else None
+    if isinstance(expr, cst.IfExp):
+        body, orelse = _mode(visitor, expr.body, seen), _mode(visitor, expr.orelse, seen)
+        return body if body == orelse else None
+    if not isinstance(expr, cst.Name):
+        return None
+    found = name_bindings(visitor, expr)
+    if found is None or (id(found.scope), expr.value) in seen:
+        return None
+    inner = seen | {(id(found.scope), expr.value)}
+    answers = {
+        _mode(visitor, b.value, inner)
+        if b.kind in ("assign", "annassign", "with", "walrus") and b.value is not None
+        else None
+        for b in found.bindings
+        if not (isinstance(b.value, cst.Name) and b.value.value == "None")
+    }
+    return answers.pop() if len(answers) == 1 else None
+
+
+def _call_mode(visitor: MetadataDependent, call: cst.Call) -> tuple[str, str] | None:
+    """The opening call's qualified name ("" for `<Path>.open`) and its literal mode."""
+    if any(arg.star for arg in call.args):
+        return None
+    callee = names.resolved(visitor, call.func)
+    qualified = next(iter(callee & _MODE_CALLS.keys()), None)
+    func = call.func
+    if qualified is not None:
+        index, default = _MODE_CALLS[qualified]
+    elif (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "open"
+        and is_path(visitor, func.value)
+    ):
+        qualified, index, default = "", 0, "r"
+    else:
+        return None
+    given = _argument(call, index, "mode")
+    if given is None:
+        return qualified, default
+    if isinstance(given, cst.SimpleString) and isinstance(given.evaluated_value, str):
+        return qualified, given.evaluated_value
+    return None
+
+
+def _argument(call: cst.Call, index: int, keyword: str) -> cst.BaseExpression | None:
+    """The value of a call's argument given by position `index` or by `keyword`."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    positional = [arg for arg in call.args if arg.keyword is None]
+    return positional[index].value if index < len(positional) else None
