@@ -317,13 +317,13 @@ class ConcatInLoop(Rule):
         found: tuple[bindings.Binding, ...],
         loops: list[context.Loop],
     ) -> str | None:
-        """ "str"/"bytes" when every start of `name` before the loops is such a literal.
+        """The kind, `str` or `bytes`, when every start of `name` before the loops is a literal.
 
         Extensions (`+=`, `name = name + ...`) may be anywhere; any other binding inside
         the loops re-sets the buffer, and one after them does not matter.
         """
         loop_nodes = {id(loop.node) for loop in loops}
-        outer = self._range(loops[0].node)
+        outer = self._position(loops[0].node)
         kinds: set[str] = set()
         for binding in found:
             if self._extends(name, binding):
@@ -331,7 +331,7 @@ class ConcatInLoop(Rule):
             where = context.context_of(self, binding.node)
             if any(id(loop.node) in loop_nodes for loop in where.loops):
                 return None  # re-set inside the loop
-            position = self._range(binding.node)
+            position = self._position(binding.node)
             if (position.start.line, position.start.column) > (outer.end.line, outer.end.column):
                 continue  # after the loop
             kind = self._literal_kind(binding) if binding.kind in ("assign", "annassign") else None
@@ -378,7 +378,7 @@ class ConcatInLoop(Rule):
     def _constants(self) -> Mapping[str, Number]:
         return self.get_metadata(ModuleConstantsProvider, self.context.module, {})
 
-    def _range(self, node: cst.CSTNode) -> CodeRange:
+    def _position(self, node: cst.CSTNode) -> CodeRange:
         return self.get_metadata(PositionProvider, node)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, Union
 
 import libcst as cst
-from libcst.metadata import PositionProvider
+from libcst.metadata import CodeRange, PositionProvider
 
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import bindings, names
@@ -30,6 +30,7 @@ _COLLECTORS = frozenset(
 )
 _SETS = frozenset({"builtins.set", "builtins.frozenset"})
 _RANGE = frozenset({"builtins.range"})
+_MEMORY_ERROR = frozenset({"builtins.MemoryError"})
 # numpy constructors of a given shape, and the position of their `dtype` argument.
 _NUMPY_SHAPED = {"numpy.zeros": 1, "numpy.ones": 1, "numpy.empty": 1, "numpy.full": 2}
 _NUMPY_ARANGE = frozenset({"numpy.arange"})
@@ -119,8 +120,9 @@ class HugeAllocation(Rule):
     Not flagged: sizes below the threshold, sizes that do not fold (`[0] * n` with `n` a
     parameter), `range(10**9)` alone and generator expressions (lazy: nothing is
     allocated), numbers multiplied together (`x * 10**9`), `numpy.zeros_like` (its size
-    is its argument's), a comprehension with an `if` filter, and set and dict
-    comprehensions (they keep distinct keys only, so the count says nothing).
+    is its argument's), a comprehension with an `if` filter, set and dict comprehensions
+    (they keep distinct keys only, so the count says nothing), and an allocation in the
+    body of a `try` that catches `MemoryError` (a deliberate probe).
 
     ## Why is this bad?
     An allocation of hundreds of megabytes or more at once either fails with
@@ -214,6 +216,18 @@ class HugeAllocation(Rule):
             fake = zeros((10**6, 10**6))
             """
         ),
+        # A deliberate probe: the code expects the allocation to fail.
+        Valid(
+            """
+            def supports_huge_buffers():
+                try:
+                    probe = bytearray(2**40)
+                except (MemoryError, OverflowError):
+                    return False
+                del probe
+                return True
+            """
+        ),
         # Distinct keys only: a set or dict comprehension's size is not its count; a float
         # count is a TypeError.
         Valid(
@@ -288,6 +302,9 @@ class HugeAllocation(Rule):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         # Inner repetitions of a chain already measured as a whole (`[0] * 1000 * 1000`).
         self._chained: set[int] = set()
+        # For each `try` being visited, the range of its body when a handler catches
+        # `MemoryError` (an allocation there is a deliberate probe), else None.
+        self._tries: list[CodeRange | None] = []
 
     # -- visitors ----------------------------------------------------------------------------
 
@@ -308,11 +325,42 @@ class HugeAllocation(Rule):
         if size is not None:
             self._check(node, size)
 
+    def visit_Try(self, node: cst.Try) -> None:
+        self._enter_try(node)
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._tries.pop()
+
+    def visit_TryStar(self, node: cst.TryStar) -> None:
+        self._enter_try(node)
+
+    def leave_TryStar(self, original_node: cst.TryStar) -> None:
+        self._tries.pop()
+
     def visit_ListComp(self, node: cst.ListComp) -> None:
         # Set and dict comprehensions keep distinct keys only: their size is not the count.
         elements = self._comprehension_length(node)
         if elements is not None:
             self._check(node, _Size(_SLOT * elements, exact=False))
+
+    def _enter_try(self, node: cst.Try | cst.TryStar) -> None:
+        guards = any(self._catches_memory_error(handler.type) for handler in node.handlers)
+        self._tries.append(self.get_metadata(PositionProvider, node.body) if guards else None)
+
+    def _catches_memory_error(self, caught: cst.BaseExpression | None) -> bool:
+        if isinstance(caught, cst.Tuple):
+            return any(self._catches_memory_error(element.value) for element in caught.elements)
+        return caught is not None and names.resolves_to(self, caught, _MEMORY_ERROR) is not None
+
+    def _probed(self, node: cst.CSTNode) -> bool:
+        """Whether `node` sits in the body of a `try` that catches `MemoryError`."""
+        where = self.get_metadata(PositionProvider, node).start
+        start = (where.line, where.column)
+        return any(
+            body is not None
+            and (body.start.line, body.start.column) <= start <= (body.end.line, body.end.column)
+            for body in self._tries
+        )
 
     # -- sizes -------------------------------------------------------------------------------
 
@@ -371,7 +419,7 @@ class HugeAllocation(Rule):
         if isinstance(iterable, cst.Call):
             if names.resolves_to(self, iterable, _RANGE) is None:
                 return None
-            return self._range_length([arg for arg in iterable.args])
+            return self._range_length(list(iterable.args))
         if isinstance(iterable, cst.GeneratorExp):
             return self._comprehension_length(iterable)
         return None
@@ -537,7 +585,7 @@ class HugeAllocation(Rule):
     # -- reporting ---------------------------------------------------------------------------
 
     def _check(self, node: cst.CSTNode, size: _Size) -> None:
-        if size.bytes < self.settings.allocation_threshold:
+        if size.bytes < self.settings.allocation_threshold or self._probed(node):
             return
         self.report(
             node,

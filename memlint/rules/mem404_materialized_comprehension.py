@@ -175,9 +175,10 @@ class MaterializedComprehension(Rule):
     `filterfalse`, `groupby`, `starmap`, `tee`, `zip_longest`, `pairwise`, `batched`). The
     comprehension must be the iterable argument: the only positional argument of `min`,
     `max`, `sorted`, `any`, `all`, `set`, `frozenset` and `tuple` (keywords such as `key=`
-    are fine; `max([...], other)` compares the list itself), the first of `sum` and `dict`,
-    any positional argument of `enumerate`, `zip` and `itertools`. Names are resolved, so a
-    function of your own called `sum`, or a local `max = my_max`, is not the builtin.
+    are fine; `max([...], other)` compares the list with `other`), the first of `sum` and
+    `dict`, any positional argument of `enumerate`, `zip` and `itertools`. Names are
+    resolved, so a function of your own called `sum`, or a local `max = my_max`, is not the
+    builtin.
 
     Not flagged: `"".join([...])` (`join` builds a list from a generator anyway), set and
     dict comprehensions, generator expressions, `list([...])` and `len([...])` (they need
@@ -298,11 +299,12 @@ class MaterializedComprehension(Rule):
             pairs = zip(*[row for row in grid])
             """
         ),
-        # `product` keeps a copy of its input anyway.
+        # `product` keeps a copy of its input anyway; `dict.fromkeys` is not `dict`.
         Valid(
             """
             import itertools
             grid = itertools.product([x for x in xs], repeat=2)
+            seen = dict.fromkeys([k.lower() for k in keys])
             """
         ),
         Invalid(
@@ -470,7 +472,8 @@ class MaterializedComprehension(Rule):
             for arg in node.args
         ):
             return
-        qualified = names.resolves_to(self, node, _CONSUMERS)
+        # `resolved`, not `resolves_to`: `dict.fromkeys` is not `dict`.
+        qualified = next(iter(names.resolved(self, node.func) & _CONSUMERS.keys()), None)
         if qualified is None:
             return
         takes, safety, cost = _CONSUMERS[qualified]
