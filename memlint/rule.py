@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -84,6 +85,21 @@ class Rule(cst.BatchableCSTVisitor):
     cases: ClassVar[tuple[Valid | Invalid, ...]] = ()
     # Rules that the engine reports itself (MEM000, MEM900) and that have no visitor.
     synthetic: ClassVar[bool] = False
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Whether CPython's tree of a file (which passed the text pre-filter) can hold a finding.
+
+        A rule whose evidence is a shape rather than a word (a function calling itself)
+        overrides this with a cheap `ast` walk; the libcst parse is then paid only for files
+        where some enabled rule's answer is True. Conservative by construction: tested on
+        every case and fixture.
+        """
+        return True
+
+    @classmethod
+    def has_ast_filter(cls) -> bool:
+        return cls.ast_candidate is not Rule.ast_candidate
 
     METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = (PositionProvider,)
 

@@ -674,6 +674,54 @@ def test_providers_of_an_enabled_rule_are_resolved(monkeypatch: pytest.MonkeyPat
     assert ModuleConstantsProvider not in spy.requested
 
 
+class _NeedsAssert(Rule):
+    """A rule with no telling word whose evidence is an `ast` shape: an `assert`."""
+
+    code = "MEM998"
+    name = "needs-assert"
+    summary = "A test rule with an ast-level pre-filter"
+    asked: ClassVar[list[int]] = []
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        _NeedsAssert.asked.append(len(tree.body))
+        return any(isinstance(node, ast.Assert) for node in ast.walk(tree))
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self.report(node, "an assert")
+
+
+def test_ast_candidate_spares_the_libcst_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = _Spy(monkeypatch)
+    monkeypatch.setattr(registry, "rules_for", lambda codes: (_NeedsAssert,))
+    monkeypatch.setattr(registry, "enabled_codes", lambda settings, path: {"MEM998"})
+    _NeedsAssert.asked.clear()
+    result = lint_source("x = 1\ny = 2\n", "a.py", settings_for())
+    assert (spy.parsed, result.parsed, result.diagnostics) == (0, False, ())
+    assert _NeedsAssert.asked == [2]  # asked once, with CPython's tree
+    result = lint_source("assert x\n", "a.py", settings_for())
+    assert spy.parsed == 1 and result.parsed
+    assert [(d.code, d.line) for d in result.diagnostics] == [("MEM998", 1)]
+
+
+def test_ast_candidate_is_not_asked_when_cpython_cannot_parse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Syntax newer than this Python: CPython refuses, libcst may parse, the rule runs.
+    monkeypatch.setattr(registry, "rules_for", lambda codes: (_NeedsAssert,))
+    monkeypatch.setattr(registry, "enabled_codes", lambda settings, path: {"MEM998", "MEM000"})
+    _NeedsAssert.asked.clear()
+    lint_source("x = (\n", "a.py", settings_for())
+    assert _NeedsAssert.asked == []
+
+
+def test_rule_without_an_ast_filter_is_always_an_ast_candidate() -> None:
+    assert not UnboundedQueue.has_ast_filter()
+    assert _NeedsAssert.has_ast_filter()
+    tree = ast.parse("x = 1\n")
+    assert engine.ast_candidate_rules(tree, (UnboundedQueue, _NeedsAssert)) == [UnboundedQueue]
+
+
 class _PositionsOnly(Rule):
     code = "MEM999"
     name = "positions-only"

@@ -118,8 +118,10 @@ def test_options_are_rule_options_in_settings(rule: type[Rule]) -> None:
 
 @pytest.mark.parametrize("rule", NON_SYNTHETIC)
 def test_non_synthetic_rules_have_triggers(rule: type[Rule]) -> None:
-    # Words, or a pattern for a rule with no telling word: never nothing (every file parsed).
-    assert bool(rule.triggers) != (rule.trigger_pattern is not None)
+    # Words, or a pattern for a rule with no telling word, or at least an `ast`-level check
+    # for a rule whose evidence is a shape: never nothing (every file parsed by libcst).
+    assert bool(rule.triggers) + (rule.trigger_pattern is not None) <= 1
+    assert rule.triggers or rule.trigger_pattern is not None or rule.has_ast_filter()
     assert all(isinstance(word, str) and word.strip() == word and word for word in rule.triggers)
     if rule.trigger_pattern is not None:
         re.compile(rule.trigger_pattern, re.MULTILINE)

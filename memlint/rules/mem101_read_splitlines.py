@@ -136,7 +136,8 @@ class ReadSplitlines(Rule):
     name = "read-splitlines"
     summary = "A whole file read into memory and split into a list of its lines"
     fixable = True
-    triggers = ("readlines", "splitlines", "split", "list", "tuple")
+    # Every shape needs a file, so a file's evidence (not `list`, `split`: in most files).
+    triggers = files.EVIDENCE_WORDS
     METADATA_DEPENDENCIES = (
         PositionProvider,
         *files.PROVIDERS,

@@ -165,6 +165,19 @@ _PATH_METHODS = frozenset(
 # or lack them together with `read`).
 _FILE_ONLY_METHODS = frozenset({"readline", "readlines", "seek", "tell", "fileno", "truncate"})
 _READ_METHODS = frozenset({"read", "readlines"})
+_PATH_READS = frozenset({"read_text", "read_bytes"})
+# Words one of which a file must spell for `file_object` or `whole_read` to find anything
+# in it: the last part of every file-opening call and file annotation, stdin, and the read
+# methods that show a name of unknown value is a file. A rule about files uses them as its
+# text pre-filter, so a word missing here is a silent false negative there.
+EVIDENCE_WORDS: tuple[str, ...] = tuple(
+    sorted(
+        {name.rsplit(".", 1)[-1] for name in _FILE_CALLS | _FILE_TYPES}
+        | {"stdin", "__stdin__"}
+        | _READ_METHODS
+        | _PATH_READS
+    )
+)
 # Parameter names that, by long convention, hold an open file (`json.load(fp)`,
 # `pickle.load(file)`, `csv.reader(csvfile)`).
 _FILE_PARAMETER = re.compile(
@@ -173,7 +186,6 @@ _FILE_PARAMETER = re.compile(
     |^(?:csv|json|data|src|source|input|text|txt|log|bin|tmp|temp|conf|config|cfg|in|out)file$""",
     re.VERBOSE,
 )
-_PATH_READS = frozenset({"read_text", "read_bytes"})
 # The keyword arguments of `Path.read_text` (and none for `read_bytes`).
 _READ_TEXT_KEYWORDS = frozenset({"encoding", "errors", "newline"})
 _LITERALS = (
