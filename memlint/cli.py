@@ -12,6 +12,8 @@ from typing import Any, Callable, TextIO
 import click
 
 from memlint import __version__, registry
+from memlint.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
+from memlint.cache import Cache, fingerprint
 from memlint.config import ConfigError, resolve_settings
 from memlint.diagnostics import Applicability, Diagnostic
 from memlint.discovery import PathError, iter_sources
@@ -88,7 +90,20 @@ def main() -> None:
 )
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores; 1 runs in this process).",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help=f"Where the result cache lives (default: `{DEFAULT_CACHE_DIR}` in the project root).",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are reported.")
 @click.option("--statistics", is_flag=True, help="Print counts per code instead of diagnostics.")
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, no summary.")
@@ -106,7 +121,9 @@ def check(
     stdin_filename: str | None,
     config_file: str | None,
     isolated: bool,
+    jobs: int | None,
     no_cache: bool,
+    cache_dir: str | None,
     exit_zero: bool,
     statistics: bool,
     quiet: bool,
@@ -147,7 +164,11 @@ def check(
             exclude=settings.exclude,
             extend_exclude=settings.extend_exclude,
         )
-        outcomes = run(sources, settings, run_options)
+        cache = None
+        if not no_cache:
+            folder = cache_dir or os.path.join(settings.root, DEFAULT_CACHE_DIR)
+            cache = Cache(folder, fingerprint(settings))
+        outcomes = run(sources, settings, run_options, jobs=jobs or _cores(), cache=cache)
     report = Report(output_format, statistics, show_source, run_options, use_stdin, stdin_data)
     status = report.consume(outcomes)
     report.summary(quiet)
@@ -274,6 +295,13 @@ class Report:
         if t.errors:
             lines.append(f"{_plural(t.errors, 'error')} (see above).")
         return lines
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _plural(count: int, noun: str) -> str:

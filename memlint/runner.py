@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
+import signal
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
+from memlint import cache as memlint_cache
 from memlint import engine
+from memlint.cache import Cache
 from memlint.diagnostics import Diagnostic
 from memlint.discovery import PathError, SourceFile
 from memlint.fixes import fix_loop
@@ -120,25 +127,149 @@ def _source_for_display(data: bytes) -> str | None:
 
 
 def run(
-    sources: Iterable[SourceFile | PathError], settings: Settings, options: RunOptions
+    sources: Iterable[SourceFile | PathError],
+    settings: Settings,
+    options: RunOptions,
+    *,
+    jobs: int = 1,
+    cache: Cache | None = None,
 ) -> Iterator[FileOutcome | PathError]:
-    """Process files one at a time, in order, yielding each outcome as soon as it is ready."""
-    for source in sources:
-        if isinstance(source, PathError):
-            yield source
-            continue
+    """Process files and yield each outcome, in the order of `sources`, as soon as it is ready.
+
+    With `jobs > 1`, worker processes (started once, with the settings) take the files; at
+    most a small window of them is in flight, so memory does not grow with the number of
+    files, and outcomes are yielded in input order whatever the scheduling. A run with a
+    single file never starts a pool.
+    """
+    if cache is not None and options.fixing:
+        cache = None  # fixing rewrites files: always from a fresh analysis
+    if cache is not None:
+        cache.prepare()
+    sources = iter(sources)
+    head = list(itertools.islice(sources, 2))
+    work = itertools.chain(head, sources)
+    if jobs <= 1 or sum(isinstance(s, SourceFile) for s in head) < 2:
+        for source in work:
+            if isinstance(source, PathError):
+                yield source
+            else:
+                yield _one(source, settings, options, cache)
+        return
+    yield from _pooled(work, settings, options, cache, jobs)
+
+
+def _pooled(
+    sources: Iterator[SourceFile | PathError],
+    settings: Settings,
+    options: RunOptions,
+    cache: Cache | None,
+    jobs: int,
+) -> Iterator[FileOutcome | PathError]:
+    window: deque[Future[FileOutcome] | PathError] = deque()
+    limit = jobs * _WINDOW_PER_JOB
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_start_worker, initargs=(settings, options, cache)
+    ) as pool:
         try:
-            with open(source.path, "rb") as handle:
-                data = handle.read()
+            for source in sources:
+                if isinstance(source, PathError):
+                    window.append(source)
+                else:
+                    window.append(pool.submit(_worker_one, source))
+                while len(window) >= limit or (window and _ready(window[0])):
+                    yield _result(window.popleft())
+            while window:
+                yield _result(window.popleft())
+        finally:
+            # Stopped early (Ctrl-C, a closed pipe): drop the work not yet started.
+            for pending in window:
+                if isinstance(pending, Future):
+                    pending.cancel()
+
+
+# Files in flight per worker: enough to keep every worker busy while the head of the
+# window is being printed, few enough that outcomes waiting for their turn stay small.
+_WINDOW_PER_JOB = 4
+
+
+def _ready(item: Future[FileOutcome] | PathError) -> bool:
+    return isinstance(item, PathError) or item.done()
+
+
+def _result(item: Future[FileOutcome] | PathError) -> FileOutcome | PathError:
+    return item if isinstance(item, PathError) else item.result()
+
+
+_worker_state: tuple[Settings, RunOptions, Cache | None] | None = None
+
+
+def _start_worker(settings: Settings, options: RunOptions, cache: Cache | None) -> None:
+    global _worker_state
+    # Ctrl-C goes to the whole process group: the parent stops the run, workers just exit.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_state = (settings, options, cache)
+
+
+def _worker_one(source: SourceFile) -> FileOutcome:
+    assert _worker_state is not None, "worker used before its initializer ran"
+    settings, options, cache = _worker_state
+    return _one(source, settings, options, cache)
+
+
+def _one(
+    source: SourceFile, settings: Settings, options: RunOptions, cache: Cache | None
+) -> FileOutcome:
+    """Read, lint or fix, and write back one file; never raises for a bad file."""
+    entry = None
+    if cache is not None:
+        try:
+            status = os.stat(source.path)
+        except OSError:
+            cache = None  # reading it will say why
+        else:
+            entry = cache.load(source.path)
+            if entry is not None and memlint_cache.same_stat(entry, status):
+                hit = _from_cache(entry, source, options)
+                if hit is not None:
+                    return hit
+    try:
+        with open(source.path, "rb") as handle:
+            data = handle.read()
+    except OSError as err:
+        message = f"cannot read: {err.strerror or err}"
+        return FileOutcome(source.display, (engine.parse_error(source.display, message),))
+    if cache is not None:
+        digest = memlint_cache.content_hash(data)
+        if entry is not None and entry.get("sha256") == digest:
+            hit = _from_cache(entry, source, options, data)
+            if hit is not None:
+                cache.store(source.path, status, digest, hit.diagnostics)  # refresh the mtime
+                return hit
+    outcome = process(data, source.display, settings, options)
+    if cache is not None and not outcome.errors:
+        cache.store(source.path, status, digest, outcome.diagnostics)
+    if options.fix and outcome.fixed_source is not None:
+        try:
+            write_atomic(source.path, outcome.fixed_source)
         except OSError as err:
-            message = f"cannot read: {err.strerror or err}"
-            yield FileOutcome(source.display, (engine.parse_error(source.display, message),))
-            continue
-        outcome = process(data, source.display, settings, options)
-        if options.fix and outcome.fixed_source is not None:
+            failed = f"{source.display}: cannot write the fixes: {err.strerror or err}"
+            outcome = FileOutcome(outcome.path, outcome.diagnostics, (*outcome.errors, failed))
+    return outcome
+
+
+def _from_cache(
+    entry: Mapping[str, Any], source: SourceFile, options: RunOptions, data: bytes | None = None
+) -> FileOutcome | None:
+    diagnostics = memlint_cache.diagnostics_of(entry, source.display)
+    if diagnostics is None:
+        return None
+    shown = None
+    if options.keep_source:
+        if data is None:
             try:
-                write_atomic(source.path, outcome.fixed_source)
-            except OSError as err:
-                failed = f"{source.display}: cannot write the fixes: {err.strerror or err}"
-                outcome = FileOutcome(outcome.path, outcome.diagnostics, (*outcome.errors, failed))
-        yield outcome
+                with open(source.path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                return None
+        shown = _source_for_display(data)
+    return FileOutcome(source.display, diagnostics, source=shown)

@@ -1122,6 +1122,8 @@ def test_check_help_lists_the_contract_flags() -> None:
         "--config",
         "--isolated",
         "--no-cache",
+        "--cache-dir",
+        "--jobs",
         "--exit-zero",
         "--statistics",
         "--target-version",
@@ -1129,3 +1131,39 @@ def test_check_help_lists_the_contract_flags() -> None:
         "--show-source",
     ):
         assert f" {flag}" in result.stdout
+
+
+# -- jobs and cache ---------------------------------------------------------------------------
+
+
+def test_jobs_must_be_positive(project: Path) -> None:
+    result = check("--jobs", "0", ".")
+    assert result.exit_code == 2
+    assert "--jobs" in result.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_jobs_same_output(project: Path, jobs: str) -> None:
+    for number in range(5):
+        write(project / f"m{number}.py", LRU if number % 2 else CLEAN)
+    result = check("--no-cache", "--jobs", jobs, ".")
+    assert result.exit_code == 1
+    assert result.stdout == line("m1.py") + line("m3.py")
+
+
+def test_cache_folder_default_and_no_cache(project: Path) -> None:
+    write(project / "a.py", LRU)
+    assert check("--no-cache", "a.py").exit_code == 1
+    assert not (project / ".memlint_cache").exists()
+    first = check("a.py")
+    assert (project / ".memlint_cache" / ".gitignore").exists()
+    second = check("a.py")
+    assert first.stdout == second.stdout == line("a.py")
+    assert second.exit_code == 1
+
+
+def test_cache_dir_option(project: Path) -> None:
+    write(project / "a.py", LRU)
+    assert check("--cache-dir", "elsewhere", "a.py").stdout == line("a.py")
+    assert list((project / "elsewhere").glob("*/*.json"))
+    assert not (project / ".memlint_cache").exists()

@@ -246,7 +246,9 @@ def test_a_file_only_libcst_rejects_yields_nothing(monkeypatch: pytest.MonkeyPat
     from memlint import engine
 
     monkeypatch.setattr(
-        engine, "_parse", lambda text, path: engine.parse_error(path, "cannot parse with libcst")
+        engine,
+        "_parse",
+        lambda text, path, verdict: engine.parse_error(path, "cannot parse with libcst"),
     )
     monkeypatch.setattr(MemlintChecker, "overrides", {})
     checker = MemlintChecker(ast.parse(LRU), "bad.py", LRU.splitlines(keepends=True))
