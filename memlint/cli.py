@@ -241,7 +241,7 @@ class Report:
 
     def _print_statistics(self) -> None:
         rows = sorted(self.totals.by_code.items(), key=lambda item: (-item[1], item[0]))
-        rules = registry.rules_by_code()
+        rules = registry.catalog()
         if self.output_format == "json":
             import json
 
@@ -317,9 +317,9 @@ def _fail(message: str) -> None:
 def rules() -> None:
     """List every rule: code, name, default, fix and summary."""
     rows = [("code", "name", "default", "fix", "summary")]
-    for rule in registry.rules_by_code().values():
+    for rule in registry.catalog().values():
         default = "on" if rule.default_enabled else "opt-in"
-        rows.append((rule.code, rule.name, default, registry.fix_kinds(rule), rule.summary))
+        rows.append((rule.code, rule.name, default, rule.fix, rule.summary))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths)]

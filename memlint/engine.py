@@ -114,7 +114,7 @@ class FileContext:
 
 
 def parse_error(path: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
-    rule = registry.rules_by_code()[registry.PARSE_ERROR_CODE]
+    rule = registry.catalog()[registry.PARSE_ERROR_CODE]
     return Diagnostic(
         path=path,
         line=line,
@@ -323,7 +323,7 @@ def lint_source(
                 suppressions,
                 used,
                 path=path,
-                known_codes=registry.rules_by_code(),
+                known_codes=registry.catalog(),
                 enabled_codes=enabled,
             )
     diagnostics.sort(key=lambda d: d.sort_key)

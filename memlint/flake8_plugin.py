@@ -134,7 +134,7 @@ class MemlintChecker:
         # Opt-in rules are off unless flake8's --select / --extend-select names them, as in
         # `memlint check`. MEM000 and MEM900 are never yielded, so they need no entry.
         never_yielded = {registry.PARSE_ERROR_CODE, registry.UNUSED_NOQA_CODE}
-        opt_in = sorted(registry.rules_by_code().keys() - registry.default_codes())
+        opt_in = sorted(registry.catalog().keys() - registry.default_codes())
         option_manager.extend_default_ignore([c for c in opt_in if c not in never_yielded])
 
     @classmethod

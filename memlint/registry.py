@@ -1,4 +1,8 @@
-"""Rule lookup by code and name, and selection of codes by prefix, `ALL` and opt-in defaults."""
+"""Rule lookup by code and name, and selection of codes by prefix, `ALL` and opt-in defaults.
+
+Selection works on memlint/catalog.py; the rule classes (and libcst with them) are imported
+only when a rule is about to run or be documented.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,15 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pathspec
 
-from memlint.rule import Invalid, Rule
-from memlint.rules import ALL_RULES
+from memlint.catalog import RULES, RuleInfo
 from memlint.settings import Selection, Settings
+
+if TYPE_CHECKING:
+    from memlint.rule import Rule
 
 PARSE_ERROR_CODE = "MEM000"
 UNUSED_NOQA_CODE = "MEM900"
@@ -24,13 +30,21 @@ class SelectorError(ValueError):
 
 
 @functools.lru_cache(maxsize=1)
+def catalog() -> Mapping[str, RuleInfo]:
+    """Every rule's code, name, summary, default and fix kinds, by code (no rule imported)."""
+    return {info.code: info for info in RULES}
+
+
+@functools.lru_cache(maxsize=1)
 def rules_by_code() -> Mapping[str, type[Rule]]:
+    from memlint.rules import ALL_RULES
+
     return {rule.code: rule for rule in ALL_RULES}
 
 
 def rule_for(code_or_name: str) -> type[Rule] | None:
     wanted = code_or_name.strip()
-    for rule in ALL_RULES:
+    for rule in rules_by_code().values():
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
             return rule
     return None
@@ -42,8 +56,8 @@ def expand(selector: str) -> frozenset[str]:
     if not _SELECTOR.match(selector):
         raise SelectorError(f"`{selector}` is not a code, a prefix such as `MEM2`, or `ALL`")
     if selector == "ALL":
-        return frozenset(rules_by_code())
-    matched = frozenset(code for code in rules_by_code() if code.startswith(selector))
+        return frozenset(catalog())
+    matched = frozenset(code for code in catalog() if code.startswith(selector))
     if not matched:
         raise SelectorError(f"`{selector}` matches no memlint rule")
     return matched
@@ -59,7 +73,7 @@ def _specificity(selector: str) -> int:
 
 
 def default_codes() -> frozenset[str]:
-    return frozenset(rule.code for rule in ALL_RULES if rule.default_enabled)
+    return frozenset(info.code for info in RULES if info.default_enabled)
 
 
 def resolve(layers: Sequence[Selection]) -> frozenset[str]:
@@ -122,13 +136,15 @@ def enabled_codes(settings: Settings, path: str) -> frozenset[str]:
 
 def rules_for(codes: Iterable[str]) -> tuple[type[Rule], ...]:
     wanted = set(codes)
-    return tuple(rule for rule in ALL_RULES if rule.code in wanted)
+    return tuple(rule for code, rule in rules_by_code().items() if code in wanted)
 
 
 def fix_kinds(rule: type[Rule]) -> str:
     """The applicabilities of a rule's fixes, read from its tested cases: `safe`, `unsafe`,
     `safe, unsafe`, or `none`. Taken from the cases so the listing cannot drift from what
     the tests prove."""
+    from memlint.rule import Invalid
+
     found = {
         case.applicability.value
         for case in rule.cases

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from memlint import cache as memlint_cache
-from memlint import engine
 from memlint.cache import Cache
 from memlint.diagnostics import Diagnostic
 from memlint.discovery import PathError, SourceFile
-from memlint.fixes import fix_loop
 from memlint.settings import Settings
+
+# The engine (and libcst with it, 0.4 s to import) is loaded on the first file that is
+# really analysed: a run answered from the cache never pays for it.
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,9 @@ def unified_diff(path: str, before: str, after: str) -> str:
 
 def process(data: bytes, path: str, settings: Settings, options: RunOptions) -> FileOutcome:
     """Lint, or fix, one file's bytes. Writes nothing: the caller decides where fixes go."""
+    from memlint import engine
+    from memlint.fixes import fix_loop
+
     if not options.fixing:
         result = engine.lint_source(data, path, settings)
         source = _source_for_display(data) if options.keep_source else None
@@ -120,6 +124,8 @@ def process(data: bytes, path: str, settings: Settings, options: RunOptions) -> 
 
 
 def _source_for_display(data: bytes) -> str | None:
+    from memlint import engine
+
     try:
         return engine.decode(data).text
     except engine.DecodeError:
@@ -236,6 +242,8 @@ def _one(
         with open(source.path, "rb") as handle:
             data = handle.read()
     except OSError as err:
+        from memlint import engine
+
         message = f"cannot read: {err.strerror or err}"
         return FileOutcome(source.display, (engine.parse_error(source.display, message),))
     if cache is not None:

@@ -285,3 +285,32 @@ def test_stdin_filename_with_a_path_exits_2(project: Path) -> None:
     assert text(result.stderr) == (
         "memlint: error: --stdin-filename reads standard input; pass no other paths (or just `-`)\n"
     )
+
+
+# -- a warm run ---------------------------------------------------------------------------------
+
+_IMPORTS_LIBCST = """
+import sys
+from memlint.cli import main
+try:
+    main(["check", "--isolated", "-q", "--jobs", "1", "."])
+finally:
+    sys.stderr.write("libcst imported: %s\\n" % ("libcst" in sys.modules))
+"""
+
+
+def test_a_run_answered_from_the_cache_never_imports_libcst(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(LRU)
+    (tmp_path / "b.py").write_text("x = 1\n")
+    cold = run([sys.executable, "-c", _IMPORTS_LIBCST], cwd=tmp_path)
+    assert "libcst imported: True" in text(cold.stderr)
+    warm = run([sys.executable, "-c", _IMPORTS_LIBCST], cwd=tmp_path)
+    assert "libcst imported: False" in text(warm.stderr)
+    assert warm.returncode == cold.returncode == 1
+    assert warm.stdout == cold.stdout
+    assert text(warm.stdout).startswith("a.py:3:2: MEM201 ")
+    # A changed file is analysed again (and only then is libcst imported).
+    (tmp_path / "b.py").write_text(LRU)
+    changed = run([sys.executable, "-c", _IMPORTS_LIBCST], cwd=tmp_path)
+    assert "libcst imported: True" in text(changed.stderr)
+    assert text(changed.stdout).count("MEM201") == 2
