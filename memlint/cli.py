@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
@@ -177,6 +178,45 @@ def check(
     sys.exit(status)
 
 
+class Progress:
+    """A one-line count of files done, on stderr, for a run on a terminal that takes a while.
+
+    Only when stderr is a terminal, after the first seconds, and for the human formats; the
+    line is cleared before anything else is printed, so it never runs into a diagnostic.
+    """
+
+    DELAY = 2.0
+    INTERVAL = 0.2
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    @classmethod
+    def for_terminal(cls, output_format: str) -> Progress:
+        err = sys.stderr
+        return cls(err if output_format in ("text", "grouped") and err.isatty() else None)
+
+    def tick(self, done: int) -> None:
+        if self.stream is None:
+            return
+        now = time.monotonic()
+        if now - self.started < self.DELAY or now - self.last < self.INTERVAL:
+            return
+        self.last = now
+        self.stream.write(f"\rmemlint: {done} files checked")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.stream is not None and self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
 class Report:
     """Prints outcomes as they stream in and works out the exit status."""
 
@@ -203,13 +243,19 @@ class Report:
 
     def consume(self, outcomes: Any) -> int:
         status = EXIT_CLEAN
+        progress = Progress.for_terminal(self.output_format)
         for outcome in outcomes:
             if isinstance(outcome, PathError):
+                progress.clear()
                 click.echo(f"memlint: error: {outcome.display}: {outcome.message}", err=True)
                 self.totals.errors += 1
                 continue
+            if outcome.diagnostics or outcome.errors or outcome.diff:
+                progress.clear()  # the line would otherwise run into what is printed
             self.files += 1
             self._one(outcome)
+            progress.tick(self.files)
+        progress.clear()
         if self.statistics:
             self._print_statistics()
         elif not self.options.diff:

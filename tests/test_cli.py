@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import io
 import json
 import os
 import stat
@@ -1167,3 +1168,48 @@ def test_cache_dir_option(project: Path) -> None:
     assert check("--cache-dir", "elsewhere", "a.py").stdout == line("a.py")
     assert list((project / "elsewhere").glob("*/*.json"))
     assert not (project / ".memlint_cache").exists()
+
+
+# -- progress ---------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_after_the_delay_and_cleared(monkeypatch: pytest.MonkeyPatch) -> None:
+    from memlint import cli
+
+    clock = [100.0]
+    monkeypatch.setattr(cli.time, "monotonic", lambda: clock[0])
+    terminal = _Terminal()
+    monkeypatch.setattr(cli.sys, "stderr", terminal)
+    progress = cli.Progress.for_terminal("text")
+    progress.tick(1)
+    assert terminal.getvalue() == ""  # a quick run never shows it
+    clock[0] += 2.5
+    progress.tick(40)
+    clock[0] += 0.05
+    progress.tick(41)  # too soon after the last one
+    clock[0] += 0.5
+    progress.tick(90)
+    progress.clear()
+    assert terminal.getvalue() == ("\rmemlint: 40 files checked\rmemlint: 90 files checked\r\x1b[K")
+
+
+@pytest.mark.parametrize("output_format", ["json", "sarif", "github"])
+def test_no_progress_for_machine_formats(
+    monkeypatch: pytest.MonkeyPatch, output_format: str
+) -> None:
+    from memlint import cli
+
+    monkeypatch.setattr(cli.sys, "stderr", _Terminal())
+    assert cli.Progress.for_terminal(output_format).stream is None
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from memlint import cli
+
+    monkeypatch.setattr(cli.sys, "stderr", io.StringIO())
+    assert cli.Progress.for_terminal("text").stream is None
