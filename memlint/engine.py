@@ -22,6 +22,7 @@ from memlint import registry
 from memlint.diagnostics import Confidence, Diagnostic, Fix, Severity
 from memlint.fixes import LineIndex, edits_for_replacements
 from memlint.rule import FixSpec, Rule
+from memlint.semantic import names
 from memlint.settings import Settings
 from memlint.suppression import apply_suppressions, parse_suppressions, unused_noqa
 
@@ -97,8 +98,20 @@ class FileContext:
     settings: Settings
     text: str
     module: cst.Module
+    # CPython's tree of the same text, when it parses (not for syntax newer than this Python).
+    tree: ast.Module | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _index: LineIndex | None = None
+    _imports: names.Imports | None = None
+    # What shared analyses compute once per file (keyed by "module.what").
+    memo: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def imports(self) -> names.Imports | None:
+        """The module's imports, for deciding names without scope analysis (None: unknown)."""
+        if self._imports is None and self.tree is not None:
+            self._imports = names.Imports.of(self.tree)
+        return self._imports
 
     @property
     def index(self) -> LineIndex:
@@ -310,7 +323,8 @@ def lint_source(
             diagnostics.append(parsed_or_error)
         else:
             parsed = True
-            diagnostics, errors = _run_rules(parsed_or_error, text, path, settings, rules)
+            tree = verdict if module is None and isinstance(verdict, ast.Module) else None
+            diagnostics, errors = _run_rules(parsed_or_error, text, path, settings, rules, tree)
 
     suppressions = parse_suppressions(text)
     if not line_noqa:
@@ -336,9 +350,10 @@ def _run_rules(
     path: str,
     settings: Settings,
     rules: Sequence[type[Rule]],
+    tree: ast.Module | None = None,
 ) -> tuple[list[Diagnostic], list[str]]:
     def visit() -> list[Diagnostic]:
-        context = FileContext(path, settings, text, module)
+        context = FileContext(path, settings, text, module, tree)
         instances = [rule(context) for rule in rules]
         MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(instances)
         return context.diagnostics

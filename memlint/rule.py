@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Union
 
 import libcst as cst
-from libcst.metadata import PositionProvider, ProviderT
+from libcst.metadata import MetadataWrapper, PositionProvider, ProviderT
 
 from memlint.diagnostics import Applicability, Confidence, Diagnostic, Fix, Severity
 
@@ -66,6 +67,35 @@ class FixSpec:
     replacements: Sequence[tuple[cst.CSTNode, Replacement]]
 
 
+class LazyMetadata(Mapping[ProviderT, Mapping[cst.CSTNode, object]]):
+    """A rule's metadata, each provider computed on first use and shared through the wrapper.
+
+    libcst resolves every declared provider before the first node is visited; scope and
+    qualified-name analysis cost about ten times the parse. Most files hold no candidate
+    node for most rules, and guard clauses on shapes come first, so a provider is asked
+    for only when some rule reaches a candidate: a file with none never pays for it. The
+    wrapper caches each result, so every rule of the batch shares one computation.
+    """
+
+    def __init__(self, wrapper: MetadataWrapper, declared: frozenset[ProviderT]) -> None:
+        self._wrapper = wrapper
+        self._declared = declared
+
+    def __getitem__(self, provider: ProviderT) -> Mapping[cst.CSTNode, object]:
+        if provider not in self._declared:
+            raise KeyError(provider)
+        return self._wrapper.resolve(provider)
+
+    def __contains__(self, provider: object) -> bool:
+        return provider in self._declared
+
+    def __iter__(self) -> Iterator[ProviderT]:
+        return iter(self._declared)
+
+    def __len__(self) -> int:
+        return len(self._declared)
+
+
 class Rule(cst.BatchableCSTVisitor):
     """Base of every rule. The docstring holds the rule's documentation in fixed sections."""
 
@@ -107,6 +137,15 @@ class Rule(cst.BatchableCSTVisitor):
         super().__init__()
         self.context = context
         self.settings = context.settings
+
+    @contextmanager
+    def resolve(self, wrapper: MetadataWrapper) -> Iterator[None]:
+        """Declared providers are resolved on first use (see LazyMetadata), not up front."""
+        self.metadata = LazyMetadata(wrapper, frozenset(self.get_inherited_dependencies()))
+        try:
+            yield
+        finally:
+            self.metadata = {}
 
     def report(
         self,

@@ -743,9 +743,45 @@ def test_providers_no_enabled_rule_declares_are_not_resolved(
     result = lint_source("needle = 1\n", "a.py", settings_for())
     assert result.parsed is True
     assert _PositionsOnly.seen == ["needle"]
-    assert spy.requested == {PositionProvider}
+    # Providers are resolved on first use: this rule never asks for one.
+    assert spy.requested <= {PositionProvider}
     assert QualifiedNameProvider not in spy.requested
     assert ScopeProvider not in spy.requested
+
+
+class _AsksForNamesOn(Rule):
+    """Resolves qualified names only for a call to `ask`, as a guard clause would."""
+
+    code = "MEM997"
+    name = "asks-for-names"
+    summary = "A test rule that needs names for one shape only"
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "ask":
+            self.get_metadata(QualifiedNameProvider, node.func, set())
+
+
+class _AlsoAsks(_AsksForNamesOn):
+    code = "MEM996"
+
+
+def test_metadata_is_resolved_on_first_use_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = _Spy(monkeypatch)
+    monkeypatch.setattr(registry, "rules_for", lambda codes: (_AsksForNamesOn, _AlsoAsks))
+    resolved: list[object] = []
+    resolve = MetadataWrapper.resolve
+
+    def recording_resolve(wrapper: MetadataWrapper, provider: Any) -> Any:
+        if provider not in wrapper._metadata:
+            resolved.append(provider)
+        return resolve(wrapper, provider)
+
+    monkeypatch.setattr(MetadataWrapper, "resolve", recording_resolve)
+    lint_source("print(1)\n", "a.py", settings_for())
+    assert spy.parsed == 1 and resolved == []  # no candidate: no scope analysis
+    lint_source("ask(1)\nask(2)\n", "a.py", settings_for())
+    assert resolved == [QualifiedNameProvider]  # once, shared by both rules
 
 
 def test_candidate_rules() -> None:

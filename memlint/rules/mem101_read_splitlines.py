@@ -576,6 +576,8 @@ class ReadSplitlines(Rule):
     def _check_materialised(self, node: cst.Call) -> None:
         if len(node.args) != 1 or node.args[0].star or node.args[0].keyword is not None:
             return
+        if not files.may_be_file(self, node.args[0].value):
+            return  # decided without names or scopes: most `list(x)` calls end here
         callee = names.resolves_to(self, node, _MATERIALISERS)
         if callee is None:
             return

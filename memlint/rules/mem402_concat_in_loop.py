@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 from typing import Callable
 
@@ -53,6 +54,43 @@ def _concat_value(target: str, value: cst.BaseExpression) -> bool:
 def _doubles(target: str, operands: list[cst.BaseExpression]) -> bool:
     """`s + s`, `s + x + s`: the value holds the buffer twice (MEM401's business)."""
     return sum(_is_name(operand, target) for operand in operands) > 1
+
+
+def literal_starts(tree: ast.Module) -> frozenset[str]:
+    """Names bound somewhere in the module to a str/bytes literal or an argument-less call
+    (`""`, `b""`, f-strings, `str()`): the only names whose `+=` the rule can flag."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        targets: list[ast.expr]
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets = [node.target]
+        else:
+            continue
+        value = node.value
+        literal = (isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes))) or (
+            isinstance(value, ast.JoinedStr)
+            or (isinstance(value, ast.Call) and not value.args and not value.keywords)
+        )
+        if literal:
+            found.update(target.id for target in targets if isinstance(target, ast.Name))
+    return frozenset(found)
+
+
+def _grows_a_start(tree: ast.Module, starts: frozenset[str]) -> bool:
+    for node in ast.walk(tree):
+        target: ast.expr
+        if isinstance(node, ast.AugAssign):
+            target, added = node.target, isinstance(node.op, ast.Add)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            added = isinstance(node.value, ast.BinOp) and isinstance(node.value.op, ast.Add)
+        else:
+            continue
+        if added and isinstance(target, ast.Name) and target.id in starts:
+            return True
+    return False
 
 
 class ConcatInLoop(Rule):
@@ -271,10 +309,29 @@ class ConcatInLoop(Rule):
         ),
     )
 
+    # Names with a literal start in this file, computed on first need.
+    _starts: frozenset[str] | None = None
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        starts = literal_starts(tree)
+        return bool(starts) and _grows_a_start(tree, starts)
+
+    def _may_start_literal(self, name: str) -> bool:
+        """Cheap: False when no binding of `name` anywhere is a literal (no scope needed)."""
+        tree = self.context.tree
+        if tree is None:
+            return True
+        if self._starts is None:
+            self._starts = literal_starts(tree)
+        return name in self._starts
+
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if not isinstance(node.operator, cst.AddAssign) or not isinstance(node.target, cst.Name):
             return
         target = node.target.value
+        if not self._may_start_literal(target):
+            return
         if _doubles(target, [node.target, node.value]):
             return
         self._check(node, node.target, f"{target} += ...")
@@ -283,7 +340,7 @@ class ConcatInLoop(Rule):
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
         name = node.targets[0].target
-        if not _concat_value(name.value, node.value):
+        if not _concat_value(name.value, node.value) or not self._may_start_literal(name.value):
             return
         if _doubles(name.value, _leftmost_operands(node.value)):
             return

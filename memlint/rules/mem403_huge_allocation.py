@@ -31,6 +31,8 @@ _COLLECTORS = frozenset(
 _SETS = frozenset({"builtins.set", "builtins.frozenset"})
 _RANGE = frozenset({"builtins.range"})
 _MEMORY_ERROR = frozenset({"builtins.MemoryError"})
+# What a constant count can look like (`bytes(n)`): not a string, a list, a call...
+_NUMBER_SHAPES = (cst.Integer, cst.Name, cst.Attribute, cst.BinaryOperation, cst.UnaryOperation)
 # numpy constructors of a given shape, and the position of their `dtype` argument.
 _NUMPY_SHAPED = {"numpy.zeros": 1, "numpy.ones": 1, "numpy.empty": 1, "numpy.full": 2}
 _NUMPY_ARANGE = frozenset({"numpy.arange"})
@@ -390,12 +392,18 @@ class HugeAllocation(Rule):
         return None
 
     def _call_size(self, node: cst.Call) -> _Size | None:
-        qualified = names.resolves_to(
-            self, node, _BYTE_BUFFERS | _COLLECTORS | set(_NUMPY_SHAPED) | _NUMPY_ARANGE
-        )
+        positional = [arg.value for arg in node.args if arg.keyword is None]
+        # Shapes before names (resolving a name can cost a scope analysis): a collector
+        # sizes a range or a generator only, a byte buffer a number.
+        only = positional[0] if len(node.args) == 1 and positional else None
+        candidates: set[str] = {*_NUMPY_SHAPED, *_NUMPY_ARANGE}
+        if isinstance(only, (cst.Call, cst.GeneratorExp)):
+            candidates |= _COLLECTORS
+        if isinstance(only, _NUMBER_SHAPES):
+            candidates |= _BYTE_BUFFERS
+        qualified = names.resolves_to(self, node, candidates)
         if qualified is None:
             return None
-        positional = [arg.value for arg in node.args if arg.keyword is None]
         if qualified in _BYTE_BUFFERS:
             # `bytes(n)` is n zero bytes; `bytes(x)` of anything else is not a constant size.
             if len(node.args) != 1 or positional == []:

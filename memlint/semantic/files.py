@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import enum
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import libcst as cst
 from libcst import MetadataDependent
@@ -261,6 +263,105 @@ def file_object(visitor: MetadataDependent, expr: cst.BaseExpression) -> Confide
     (`io.BytesIO`, `urllib.request.urlopen`, `requests.get`, a socket, a literal).
     """
     return _confidence(_level(visitor, expr, frozenset()))
+
+
+def may_be_file(visitor: MetadataDependent, expr: cst.BaseExpression) -> bool:
+    """A cheap necessary condition for `file_object(visitor, expr)`: no scope analysis.
+
+    False only when nothing in the module could make `expr` a file: a call that spells no
+    file-opening word, a name never bound from one, never annotated as a file and never
+    read from. True when unsure (no CPython tree: syntax newer than this Python).
+    """
+    context = getattr(visitor, "context", None)
+    tree = getattr(context, "tree", None)
+    if tree is None:
+        return True
+    words, file_names = _file_evidence(context)
+    return _may_be_file(expr, words, file_names)
+
+
+def _may_be_file(expr: cst.BaseExpression, words: frozenset[str], found: frozenset[str]) -> bool:
+    if isinstance(expr, cst.Call):
+        callee = expr.func
+        while isinstance(callee, (cst.Attribute, cst.Call)):
+            if isinstance(callee, cst.Attribute) and callee.attr.value in words:
+                return True
+            callee = callee.value if isinstance(callee, cst.Attribute) else callee.func
+        return isinstance(callee, cst.Name) and callee.value in words
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value in ("stdin", "__stdin__", "buffer")
+    if isinstance(expr, cst.Name):
+        return expr.value in found
+    if isinstance(expr, cst.IfExp):
+        return _may_be_file(expr.body, words, found) or _may_be_file(expr.orelse, words, found)
+    return False
+
+
+def _file_evidence(context: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The module's file words (with import aliases of them) and the names that may be files.
+
+    Computed once per file from CPython's tree and kept on the file's context.
+    """
+    memo = context.memo
+    if "files.evidence" not in memo:
+        memo["files.evidence"] = _evidence_of(context.tree, context.imports)
+    return cast("tuple[frozenset[str], frozenset[str]]", memo["files.evidence"])
+
+
+def _evidence_of(
+    tree: ast.Module, imports: names.Imports | None
+) -> tuple[frozenset[str], frozenset[str]]:
+    words = set(EVIDENCE_WORDS)
+    aliases = set()
+    if imports is not None:
+        for local, meanings in imports.bound.items():
+            if any(meaning.rsplit(".", 1)[-1] in words for meaning in meanings):
+                aliases.add(local)
+    words |= aliases
+
+    def mentions(node: ast.AST) -> bool:
+        return any(
+            (isinstance(n, ast.Name) and n.id in words)
+            or (isinstance(n, ast.Attribute) and n.attr in words)
+            for n in ast.walk(node)
+        )
+
+    found = set(aliases)
+    links: list[tuple[str, str]] = []  # (name, a name its value mentions)
+    for node in ast.walk(tree):
+        bound: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.attr in _READ_METHODS:
+                found.add(node.value.id)
+        elif isinstance(node, ast.arg):
+            if node.annotation is not None and mentions(node.annotation):
+                found.add(node.arg)
+        elif isinstance(node, ast.Assign):
+            bound, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign):
+            bound, value = [node.target], node.value
+            if mentions(node.annotation):
+                value = node.annotation
+        elif isinstance(node, ast.NamedExpr):
+            bound, value = [node.target], node.value
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            bound, value = [node.optional_vars], node.context_expr
+        if value is None:
+            continue
+        targets = [n.id for target in bound for n in ast.walk(target) if isinstance(n, ast.Name)]
+        if mentions(value):
+            found.update(targets)
+        sources = [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]
+        links += [(target, source) for target in targets for source in sources]
+    changed = True
+    while changed:  # `g = f` with `f` a file
+        changed = False
+        for target, source in links:
+            if source in found and target not in found:
+                found.add(target)
+                changed = True
+    return frozenset(words), frozenset(found)
 
 
 def _confidence(level: _Level) -> Confidence | None:

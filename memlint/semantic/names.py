@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import ast
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst import MetadataDependent
@@ -10,6 +12,21 @@ from libcst.helpers import get_full_name_for_node
 from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
 PROVIDERS = (QualifiedNameProvider,)
+_LITERALS = (
+    cst.SimpleString,
+    cst.ConcatenatedString,
+    cst.FormattedString,
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.List,
+    cst.Tuple,
+    cst.Set,
+    cst.Dict,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+)
 _RESOLVED = (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN)
 
 
@@ -33,10 +50,85 @@ def resolves_to(
     visitor: MetadataDependent, node: cst.CSTNode, candidates: Collection[str]
 ) -> str | None:
     """The one of `candidates` that `node` (a name, attribute, call or decorator) refers to."""
+    imports: Imports | None = getattr(getattr(visitor, "context", None), "imports", None)
+    if imports is not None and not imports.may_resolve(node, candidates):
+        return None  # decided without the scope analysis (see Imports)
     for name in qualified_names(visitor, node):
         if name in candidates:
             return name
     return None
+
+
+@dataclass(frozen=True)
+class Imports:
+    """Every name a module's imports bind (anywhere in it), read from CPython's tree.
+
+    QualifiedNameProvider names a plain `a.b.c` chain by what imports and builtins make of
+    its head (`np.zeros` after `import numpy as np` is "numpy.zeros", `list` is
+    "builtins.list") and never otherwise. So when no import of the head and no builtin of
+    that name can spell a candidate, the answer is "none of them" without computing scopes,
+    which cost ten times the parse: most calls in most files end there.
+    """
+
+    bound: Mapping[str, frozenset[str]]
+    star: bool  # `from m import *`: any name may come from anywhere
+
+    @classmethod
+    def of(cls, tree: ast.Module) -> Imports:
+        bound: dict[str, set[str]] = {}
+        star = False
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        bound.setdefault(alias.asname, set()).add(alias.name)
+                    else:
+                        head = alias.name.split(".", 1)[0]
+                        bound.setdefault(head, set()).add(head)
+            elif isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                for alias in node.names:
+                    if alias.name == "*":
+                        star = True
+                    else:
+                        local = alias.asname or alias.name
+                        joined = f"{module}.{alias.name}" if node.module else module + alias.name
+                        bound.setdefault(local, set()).add(joined)
+        return cls({name: frozenset(found) for name, found in bound.items()}, star)
+
+    def may_resolve(self, node: cst.CSTNode, candidates: Collection[str]) -> bool:
+        """False only when `node` cannot refer to any of `candidates`."""
+        if self.star:
+            return True
+        if isinstance(node, cst.Decorator):
+            node = node.decorator
+        if isinstance(node, cst.Call):
+            node = node.func
+        # libcst reads an attribute through calls and subscripts (`Path(p).open` is
+        # "pathlib.Path.open", `sys.modules[m].x` is "sys.modules.x").
+        parts = []
+        while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
+            if isinstance(node, cst.Attribute):
+                parts.append(node.attr.value)
+                node = node.value
+            elif isinstance(node, cst.Call):
+                node = node.func
+            else:
+                node = node.value
+        if isinstance(node, _LITERALS):
+            # `"".join`, `[1].count`: libcst names any attribute of a literal "builtins.None".
+            return "builtins.None" in candidates
+        if not isinstance(node, cst.Name):
+            return True  # `(x or y).z`: left to libcst
+        head, rest = node.value, ".".join(reversed(parts))
+        dot = "." if rest else ""
+        for meaning in (*self.bound.get(head, ()), f"builtins.{head}", head):
+            full = meaning + dot + rest
+            # A builtin's attribute is named by the builtin (`str.join` is "builtins.str"):
+            # any prefix of the full name may be what libcst answers.
+            if full in candidates or any(full.startswith(c + ".") for c in candidates):
+                return True
+        return False
 
 
 def import_alias(module: cst.Module, qualified: str) -> str | None:
