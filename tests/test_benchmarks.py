@@ -1,0 +1,41 @@
+"""benchmarks/run.py: its table and sampling (the timing itself is for people, never asserted)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ratios_are_taken_within_each_group() -> None:
+    bench = _load()
+    rows = [
+        bench.Row("memlint cold", [], 100, walls=[10.0, 12.0, 11.0], peaks=[50 * 2**20]),
+        bench.Row("flake8 --select B", [], 100, walls=[55.0], peaks=[30 * 2**20]),
+        bench.Row("fixit lint (sample)", [], 10, group="sample", walls=[30.0], peaks=[1]),
+        bench.Row("memlint cold (sample)", [], 10, group="sample", walls=[1.5], peaks=[1]),
+    ]
+    lines = bench.table(rows).splitlines()
+    assert lines[1].split()[-1] == "1.00"
+    assert lines[2].split()[-1] == "5.00"  # 55 / 11 (the median)
+    assert lines[3].split()[-1] == "20.00"  # 30 / 1.5, not 30 / 11
+    assert "50 MB" in lines[1]
+
+
+def test_sample_is_fixed_and_spread() -> None:
+    bench = _load()
+    files = [Path(f"f{index:03}.py") for index in range(100)]
+    assert bench.sample(files, 4) == [files[0], files[25], files[50], files[75]]
+    assert bench.sample(files, 500) == files
