@@ -748,15 +748,9 @@ class HttpBodyBuffered(Rule):
         return responses[0] if len(libraries) == 1 else None
 
     def _binding_response(self, binding: bindings.Binding, depth: int) -> _Response | None:
-        if binding.annotation is not None:
-            members = names.annotation_members(self, binding.annotation) or []
-            found = {
-                _RESPONSE_TYPES.get(_library_name(q)) for member in members for q in member
-            } - {None}
-            if len(found) == 1 and len(members) == 1:
-                library = found.pop()
-                assert library is not None
-                return _Response(library, binding.node)
+        library = self._annotated(binding, _RESPONSE_TYPES)
+        if library is not None:
+            return _Response(library, binding.node)
         if binding.kind in ("assign", "annassign", "with", "walrus") and binding.value is not None:
             return self._response(binding.value, depth + 1)
         return None
@@ -784,14 +778,20 @@ class HttpBodyBuffered(Rule):
             libraries.add(self._binding_session(binding, depth))
         return libraries.pop() if len(libraries) == 1 else None
 
+    def _annotated(self, binding: bindings.Binding, table: dict[str, _Library]) -> _Library | None:
+        """The library of the one type the binding's annotation allows (`None` aside)."""
+        if binding.annotation is None:
+            return None
+        members = names.annotation_members(self, binding.annotation) or []
+        if len(members) != 1:
+            return None
+        found = {table.get(_library_name(q)) for q in members[0]} - {None}
+        return found.pop() if len(found) == 1 else None
+
     def _binding_session(self, binding: bindings.Binding, depth: int) -> _Library | None:
-        if binding.annotation is not None:
-            members = names.annotation_members(self, binding.annotation) or []
-            found = {
-                _SESSION_TYPES.get(_library_name(q)) for member in members for q in member
-            } - {None}
-            if len(found) == 1 and len(members) == 1:
-                return found.pop()
+        library = self._annotated(binding, _SESSION_TYPES)
+        if library is not None:
+            return library
         if binding.kind in ("assign", "annassign", "with", "walrus") and binding.value is not None:
             return self._session(binding.value, depth + 1)
         return None
@@ -827,8 +827,12 @@ class HttpBodyBuffered(Rule):
         code = " ".join(self.context.module.code_for_node(node).split())
         if len(code) <= limit and "#" not in code:
             return code
-        if isinstance(node, cst.Call):
-            callee = names.dotted(node.func)
-            if callee:
-                return f"{callee}(...)"
+        if not isinstance(node, cst.Call):
+            return "..."
+        callee = names.dotted(node.func)
+        if callee:
+            return f"{callee}(...)"
+        if isinstance(node.func, cst.Attribute):
+            receiver = self._shown(node.func.value, 24)
+            return f"{receiver}.{node.func.attr.value}(...)"
         return "..."
