@@ -700,12 +700,32 @@ class Fetchall(Rule):
     def _message(self, call: cst.Call, shape: _Shape) -> str:
         code = self._code(call)
         if len(code) > _SHOWN or "#" in code:
-            func = call.func
-            if isinstance(func, cst.Attribute):
-                code = f"...{func.attr.value}()" if not call.args else f"...{func.attr.value}(...)"
-            else:
-                code = f"{names.dotted(func) or '...'}(...)"
+            code = _brief(call)
         return f"`{code}` {_COSTS[shape]}"
+
+
+def _brief(call: cst.Call) -> str:
+    """`conn.execute(...).fetchall()`, `session.query(...)...all()`: a long call, short."""
+    args = "(...)" if call.args else "()"
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return f"{names.dotted(func) or '...'}{args}"
+    # The innermost call of the chain: where the query starts.
+    root, hops = func.value, 0
+    while isinstance(root, cst.Await):
+        root = root.expression
+    while isinstance(root, cst.Call) and isinstance(root.func, cst.Attribute):
+        inner = root.func.value
+        while isinstance(inner, cst.Await):
+            inner = inner.expression
+        if not isinstance(inner, cst.Call):
+            break
+        root, hops = inner, hops + 1
+    callee = names.dotted(root.func) if isinstance(root, cst.Call) else ""
+    if not callee:
+        return f"...{func.attr.value}{args}"
+    joint = "..." if hops else "."
+    return f"{callee}(...){joint}{func.attr.value}{args}"
 
 
 def _model(expr: cst.BaseExpression) -> bool:
