@@ -93,7 +93,8 @@ _SQL_QUERY = re.compile(r"^[\s(]*(?:SELECT|WITH|VALUES|TABLE)\b")
 _SQL_BOUNDED = re.compile(r"\bLIMIT\b|\bFETCH\s+(?:FIRST|NEXT)\b|\bTOP\b|\bROWNUM\b")
 # Catalog tables: their rows are the schema, bounded by the code that made it.
 _SQL_CATALOG = re.compile(
-    r"\b(?:SQLITE_MASTER|SQLITE_SCHEMA|SQLITE_TEMP_MASTER|INFORMATION_SCHEMA|PG_CATALOG"
+    r"\b(?:SQLITE_MASTER|SQLITE_SCHEMA|SQLITE_TEMP_MASTER|SQLITE_SEQUENCE|SQLITE_STAT\d"
+    r"|INFORMATION_SCHEMA|PG_CATALOG"
     r"|PRAGMA_\w+)\b"
 )
 _SQL_FROM = re.compile(r"\bFROM\b")
@@ -210,9 +211,10 @@ class Fetchall(Rule):
       `session.scalars(stmt).all()` (through local names too).
 
     Not flagged: a query whose rows are bounded: SQL text (a literal, an f-string's literal
-    parts, a constant or a `text(...)`) that is not a query (`PRAGMA`, `SHOW`, `INSERT`),
+    parts, a constant, a `text(...)`, or the last assignment above the use of a name given
+    several queries in turn) that is not a query (`PRAGMA`, `SHOW`, `INSERT`),
     has a `LIMIT` (`FETCH FIRST`, `TOP`), reads a catalog (`sqlite_master`,
-    `information_schema`), has no `FROM`, or selects only aggregates without `GROUP BY`;
+    `sqlite_sequence`, `information_schema`), has no `FROM`, or selects only aggregates without `GROUP BY`;
     a queryset sliced (`[:n]`), or ended by `.first()`, `.get()`, `.count()`,
     `.exists()`; a SQLAlchemy query with `.limit(n)`, `.slice()`, `.first()`, `.one()`,
     `.get()`; `fetchmany(n)`, `fetchone()`, iterating a cursor, `.iterator()`,
@@ -574,14 +576,27 @@ class Fetchall(Rule):
         return None
 
     def _sql_name(self, name: cst.Name, depth: int) -> str | None:
-        """A name bound once to SQL, here or at module level."""
+        """The SQL a name holds: its one binding (here or at module level), or, for a name
+        assigned several queries in turn (`q = "..."` ... `q = "..."`), the last assignment
+        above the use."""
         found = bindings.name_bindings(self, name) or self._module_bindings(name)
-        if found is None or len(found.bindings) != 1:
+        if found is None or not found.bindings:
+            return None
+        if any(b.kind not in ("assign", "annassign") or b.value is None for b in found.bindings):
             return None
         binding = found.bindings[0]
-        if binding.kind not in ("assign", "annassign") or binding.value is None:
-            return None
+        if len(found.bindings) > 1:
+            used = self._start(name)
+            above = [b for b in found.bindings if self._start(b.node) < used]
+            if not above:
+                return None
+            binding = max(above, key=lambda b: self._start(b.node))
+        assert binding.value is not None
         return self._sql_text(binding.value, depth + 1)
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        position = self.get_metadata(PositionProvider, node).start
+        return position.line, position.column
 
     def _module_bindings(self, name: cst.Name) -> bindings.NameBindings | None:
         """The bindings of a global name read inside a function, in the module's scope."""
