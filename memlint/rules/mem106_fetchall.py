@@ -212,11 +212,11 @@ class Fetchall(Rule):
 
     Not flagged: a query whose rows are bounded: SQL text (a literal, an f-string's literal
     parts, a constant, a `text(...)`, or the last assignment above the use of a name given
-    several queries in turn) that is not a query (`PRAGMA`, `SHOW`, `INSERT`),
-    has a `LIMIT` (`FETCH FIRST`, `TOP`), reads a catalog (`sqlite_master`,
-    `sqlite_sequence`, `information_schema`), has no `FROM`, or selects only aggregates without `GROUP BY`;
-    a queryset sliced (`[:n]`), or ended by `.first()`, `.get()`, `.count()`,
-    `.exists()`; a SQLAlchemy query with `.limit(n)`, `.slice()`, `.first()`, `.one()`,
+    several queries in turn) that is not a query (`PRAGMA`, `SHOW`, `INSERT`), has a
+    `LIMIT` (`FETCH FIRST`, `TOP`), reads a catalog (`sqlite_master`, `sqlite_sequence`,
+    `information_schema`), has no `FROM`, or selects only aggregates without `GROUP BY`; a
+    queryset sliced (`[:n]`), or ended by `.first()`, `.get()`, `.count()`, `.exists()`;
+    a SQLAlchemy query with `.limit(n)`, `.slice()`, `.first()`, `.one()`,
     `.get()`; `fetchmany(n)`, `fetchone()`, iterating a cursor, `.iterator()`,
     `yield_per`. A `fetchall` of your own that takes arguments (a wrapper that runs
     SQL) is not DB-API's. A Django queryset iterated by a `for` is not flagged either
