@@ -768,7 +768,8 @@ class HttpBodyBuffered(Rule):
             return found.pop() if len(found) == 1 else None
         if not isinstance(expr, cst.Name):
             return None
-        found_bindings = bindings.name_bindings(self, expr)
+        # A session is often made once, at module level.
+        found_bindings = bindings.name_bindings(self, expr) or bindings.global_bindings(self, expr)
         if found_bindings is None or not found_bindings.bindings:
             return None
         libraries: set[_Library | None] = set()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import libcst as cst
-from libcst.metadata import Assignment, PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Confidence
 from memlint.rule import Invalid, Rule, Valid
@@ -579,7 +579,7 @@ class Fetchall(Rule):
         """The SQL a name holds: its one binding (here or at module level), or, for a name
         assigned several queries in turn (`q = "..."` ... `q = "..."`), the last assignment
         above the use."""
-        found = bindings.name_bindings(self, name) or self._module_bindings(name)
+        found = bindings.name_bindings(self, name) or bindings.global_bindings(self, name)
         if found is None or not found.bindings:
             return None
         if any(b.kind not in ("assign", "annassign") or b.value is None for b in found.bindings):
@@ -597,17 +597,6 @@ class Fetchall(Rule):
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
         position = self.get_metadata(PositionProvider, node).start
         return position.line, position.column
-
-    def _module_bindings(self, name: cst.Name) -> bindings.NameBindings | None:
-        """The bindings of a global name read inside a function, in the module's scope."""
-        scope = self.get_metadata(ScopeProvider, name, None)
-        if scope is None:
-            return None
-        referents = {r for a in scope.accesses[name] if a.node is name for r in a.referents}
-        targets = [r.node for r in referents if isinstance(r, Assignment)]
-        if len(targets) != 1 or len(referents) != 1 or not isinstance(targets[0], cst.Name):
-            return None
-        return bindings.name_bindings(self, targets[0])
 
     # -- Django -------------------------------------------------------------------------
 
