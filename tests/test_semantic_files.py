@@ -551,3 +551,17 @@ def test_is_binary(code: str, expected: bool | None) -> None:
 )
 def test_open_mode(code: str, expected: str | None) -> None:
     assert ask(code, files.open_mode) == expected
+
+
+def test_global_bindings() -> None:
+    def question(probe: _Probe, expr: cst.BaseExpression) -> object:
+        assert isinstance(expr, cst.Name)
+        found = bindings.global_bindings(probe, expr)
+        return None if found is None else sorted(b.kind for b in found.bindings)
+
+    # Read in a function, bound at module level (twice): both module bindings.
+    code = "S = make()\nS = None\ndef g():\n    S"
+    assert ask(code, question) == ["assign", "assign"]
+    # Bound in the function itself, or an import: not a module-level binding seen.
+    assert ask("S = 1\ndef g():\n    S = 2\n    S", question) is None
+    assert ask("import S\ndef g():\n    S", question) is None

@@ -8,6 +8,8 @@ from memlint.rules.mem101_read_splitlines import ReadSplitlines
 from memlint.rules.mem102_json_load_whole import JsonLoadWhole
 from memlint.rules.mem103_whole_read_consumer import WholeReadConsumer
 from memlint.rules.mem104_decompress_whole import DecompressWhole
+from memlint.rules.mem105_http_body_buffered import HttpBodyBuffered
+from memlint.rules.mem106_fetchall import Fetchall
 from memlint.rules.mem201_unbounded_lru_cache import UnboundedLruCache
 from memlint.rules.mem202_unbounded_queue import UnboundedQueue
 from memlint.rules.mem301_gather_unbounded import GatherUnbounded
@@ -24,6 +26,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     JsonLoadWhole,
     WholeReadConsumer,
     DecompressWhole,
+    HttpBodyBuffered,
+    Fetchall,
     UnboundedLruCache,
     UnboundedQueue,
     GatherUnbounded,

@@ -109,6 +109,25 @@ def name_bindings(visitor: MetadataDependent, name: cst.Name) -> NameBindings | 
     return NameBindings(tuple(bindings), frozenset(attributes), iterated, home)
 
 
+def global_bindings(visitor: MetadataDependent, name: cst.Name) -> NameBindings | None:
+    """The module-level bindings of a global name read inside a function.
+
+    `SESSION = requests.Session()` at module level, read as `SESSION` in a function that does
+    not bind it. None when `name` is not read from the module's scope, or when
+    `name_bindings` cannot see every binding there (an import among them).
+    """
+    scope = visitor.get_metadata(ScopeProvider, name, None)
+    if scope is None:
+        return None
+    referents = {r for a in scope.accesses[name] if a.node is name for r in a.referents}
+    targets = [
+        r.node for r in referents if isinstance(r, Assignment) and isinstance(r.scope, GlobalScope)
+    ]
+    if not targets or len(targets) != len(referents) or not isinstance(targets[0], cst.Name):
+        return None
+    return name_bindings(visitor, targets[0])
+
+
 def _binding(index: _Index, owner: Scope, node: cst.CSTNode) -> Binding:
     if isinstance(node, cst.Param):
         annotation = node.annotation.annotation if node.annotation is not None else None
