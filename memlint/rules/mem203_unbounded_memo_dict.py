@@ -64,23 +64,31 @@ class UnboundedMemoDict(Rule):
 
     Deliberately not flagged:
     - a container filled only at import time: by module-level or class-level code, or by a
-      function that is only called there or only applied as a decorator there (a
-      registry filled by `@register`). A call under `if __name__ == "__main__":` is a
-      script's run time, not import time;
+      function that is only called there (and perhaps deleted afterwards), only applied as
+      a decorator there (a registry filled by `@register`), or only called by such
+      functions. A call under `if __name__ == "__main__":` is a script's run time;
     - a container that escapes: returned, yielded, bound to another name, stored in another
       object, or passed to a call other than a reader such as `len`, `sorted` or `print`:
       that code may shrink it;
-    - entries with constant keys (`_state["ready"] = True`), item assignment on a list
-      (`x[i] = v` replaces), and `d[k].append(v)` on a plain dict (the dict does not grow);
+    - a container whose adding function compares `len(x)` with something: the author chose
+      a bound (`if len(_types) < 100: _types.add(t)`);
+    - keys from a fixed set: a literal or ALL_CAPS constant (`_state["ready"] = True`), an
+      item of a `for` over a literal tuple or list, a parameter with a `True`/`False`
+      default, a parameter of a private function that every caller passes a constant
+      (`_table(b"ABC")`); item assignment on a list (`x[i] = v` replaces), and
+      `d[k].append(v)` on a plain dict (the dict itself does not grow);
+    - a registration API: a public function (no leading underscore) that files its own
+      arguments under a key it is given, `_converters[name.lower()] = fn` or
+      `_hooks.setdefault(event, []).append(fn)`. Its size follows the callers' code
+      (`logging.addLevelName`, `webbrowser.register`), and an LRU would drop registrations.
+      A list or set that such a function appends to is still flagged: it grows with every
+      call, even for an item it already holds;
     - annotated names in a class body, unless the annotation is `ClassVar` (they are
       per-instance fields in dataclasses, attrs, pydantic and NamedTuple), dunder names
       (`__all__`, `__slots__`), and `a = b = {}` (one object under two names).
 
-    A registry filled by a public `register()`-style function that nothing in the module
-    calls is flagged like any other container: the function can be called at run time and
-    nothing can take an entry out again. When the registrations are in fact made by other
-    modules while they are imported, suppress the diagnostic with a `# noqa: MEM203` that
-    says so.
+    A container with a public name is flagged like a private one: another module could
+    shrink it, but in the corpora swept only tests do.
 
     ## Why is this bad?
     A module or class lives as long as the process, and so does everything such a container
@@ -242,15 +250,51 @@ class UnboundedMemoDict(Rule):
                 return fn
             """
         ),
-        # A list's item assignment replaces an element.
+        # A size check where it adds: the author chose a bound (asyncio's type cache).
         Valid(
             """
-            _slots = [None] * 8
-            def put(i, v):
-                _slots[i] = v
+            _types = set()
+            def is_special(obj):
+                if type(obj) in _types:
+                    return True
+                if len(_types) < 100:
+                    _types.add(type(obj))
+                return False
             """
         ),
-        # A script's main guard is run time; a local of the same name is another object.
+        # Called at module level, then deleted: the table is complete after import.
+        Valid(
+            """
+            opmap = {}
+            def def_op(name, op):
+                opmap[name] = op
+            def_op("NOP", 0)
+            def_op("POP", 1)
+            del def_op
+            """
+        ),
+        # A private helper that every caller passes a constant: one entry per constant.
+        Valid(
+            """
+            _tables = {}
+            def _table(alphabet):
+                if alphabet not in _tables:
+                    _tables[alphabet] = build(alphabet)
+                return _tables[alphabet]
+            def encode32(s):
+                return _table(b"ABC"), s
+            """
+        ),
+        # A public function that files its arguments under a key it is given is a
+        # registration API (`logging.addLevelName`): bounded by its callers' code.
+        Valid(
+            """
+            _level_names = {}
+            def add_level_name(level, name):
+                _level_names[level] = name
+            """
+        ),
+        # A local of the same name is another object.
         Valid(
             """
             results = []
@@ -332,6 +376,15 @@ class UnboundedMemoDict(Rule):
                 seen.add(url)
             if __name__ == "__main__":
                 visit("a")
+            """,
+            line=1,
+        ),
+        # A list grows with every call, even as a registry: not a registration API.
+        Invalid(
+            """
+            _listeners = []
+            def add_listener(fn):
+                _listeners.append(fn)
             """,
             line=1,
         ),
