@@ -10,6 +10,7 @@ from memlint.rules.mem103_whole_read_consumer import WholeReadConsumer
 from memlint.rules.mem104_decompress_whole import DecompressWhole
 from memlint.rules.mem201_unbounded_lru_cache import UnboundedLruCache
 from memlint.rules.mem202_unbounded_queue import UnboundedQueue
+from memlint.rules.mem204_grow_forever_loop import GrowForeverLoop
 from memlint.rules.mem301_gather_unbounded import GatherUnbounded
 from memlint.rules.mem401_string_doubling import StringDoubling
 from memlint.rules.mem402_concat_in_loop import ConcatInLoop
@@ -26,6 +27,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     DecompressWhole,
     UnboundedLruCache,
     UnboundedQueue,
+    GrowForeverLoop,
     GatherUnbounded,
     StringDoubling,
     ConcatInLoop,
