@@ -565,8 +565,9 @@ def answers(code: str, index: int = 0) -> tuple[bool, bool]:
         ("from itertools import repeat\nfor i in repeat(x):\n    pass\n", True),
         ("from itertools import repeat\nfor i in repeat(x, 3):\n    pass\n", False),
         ("from itertools import repeat\nfor i in repeat(x, times=3):\n    pass\n", False),
-        ("for line in iter(f.readline, ''):\n    pass\n", True),
-        ("for line in iter(f, None):\n    pass\n", True),
+        # The sentinel ends it: the `break` of the `while True` it stands for.
+        ("for line in iter(f.readline, ''):\n    pass\n", False),
+        ("for line in iter(f, None):\n    pass\n", False),
         ("for line in iter(xs):\n    pass\n", False),
         ("def count():\n    pass\nfor i in count():\n    pass\n", False),
         ("def iter(a, b):\n    pass\nfor i in iter(f, None):\n    pass\n", False),
@@ -715,3 +716,13 @@ def test_providers_through_the_engine_path() -> None:
     recorder = record("import itertools\nfor i in itertools.count():\n    probe_1()\n")
     assert recorder.probes["probe_1"].loop is recorder.loops[0]
     assert recorder.answers == [(True, False)]
+
+
+def test_children_reads_the_fields_without_copying() -> None:
+    module = cst.parse_module("x = f(a, b=1)\n")
+    statement = module.body[0]
+    assert context_module.children(statement) == list(statement.children)
+    call = cst.ensure_type(statement, cst.SimpleStatementLine).body[0]
+    assert all(child in call.children for child in context_module.children(call))
+    # The very nodes of the tree, not rebuilt ones.
+    assert context_module.children(statement)[0] is statement.body[0]

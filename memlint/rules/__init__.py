@@ -13,6 +13,7 @@ from memlint.rules.mem106_fetchall import Fetchall
 from memlint.rules.mem201_unbounded_lru_cache import UnboundedLruCache
 from memlint.rules.mem202_unbounded_queue import UnboundedQueue
 from memlint.rules.mem203_unbounded_memo_dict import UnboundedMemoDict
+from memlint.rules.mem204_grow_forever_loop import GrowForeverLoop
 from memlint.rules.mem301_gather_unbounded import GatherUnbounded
 from memlint.rules.mem401_string_doubling import StringDoubling
 from memlint.rules.mem402_concat_in_loop import ConcatInLoop
@@ -32,6 +33,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnboundedLruCache,
     UnboundedQueue,
     UnboundedMemoDict,
+    GrowForeverLoop,
     GatherUnbounded,
     StringDoubling,
     ConcatInLoop,

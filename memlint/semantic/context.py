@@ -131,18 +131,18 @@ def loop_of(visitor: MetadataDependent, node: LoopNode) -> Loop:
 
 # -- is_endless ------------------------------------------------------------------------------
 
-_ENDLESS_ITERATORS = frozenset(
-    {"itertools.count", "itertools.cycle", "itertools.repeat", "builtins.iter"}
-)
+_ENDLESS_ITERATORS = frozenset({"itertools.count", "itertools.cycle", "itertools.repeat"})
 
 
 def is_endless(visitor: MetadataDependent, loop: Loop) -> bool:
     """Whether the loop's own header never ends it.
 
     `while` over a truthy constant (`True`, `1`, `"a"`); `for` over `itertools.count()`,
-    `itertools.cycle(...)` (of anything but an empty literal), `itertools.repeat(x)` (no
-    `times`) or `iter(callable, sentinel)`; a comprehension with such a `for` clause.
-    The visitor must depend on PROVIDERS.
+    `itertools.cycle(...)` (of anything but an empty literal) or `itertools.repeat(x)` (no
+    `times`); a comprehension with such a `for` clause. Not `iter(callable, sentinel)`:
+    its header ends the loop when the sentinel comes, like the `break` of the `while True`
+    it replaces (`iter(f.readline, "")` stops at end of file). The visitor must depend on
+    PROVIDERS.
     """
     if loop._endless is None:
         object.__setattr__(loop, "_endless", _is_endless(visitor, loop.node))
@@ -175,9 +175,6 @@ def _endless_iterable(visitor: MetadataDependent, node: cst.BaseExpression) -> b
     if qualified == "itertools.repeat":
         # `repeat(x, n)` and `repeat(x, times=n)` stop after n.
         return len(args) == 1 and (args[0].keyword is None or args[0].keyword.value == "object")
-    if qualified == "builtins.iter":
-        # `iter(callable, sentinel)` only ends when the callable returns the sentinel.
-        return len(args) == 2 and all(arg.keyword is None for arg in args)
     return False
 
 
@@ -313,6 +310,11 @@ def _live(
         ):
             break
     return live
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The direct child nodes of `node`, read from its fields (no libcst visitor, no copy)."""
+    return _children(node)
 
 
 def _children(node: cst.CSTNode, skip: str = "") -> list[cst.CSTNode]:
