@@ -11,6 +11,8 @@ from memlint.rules.mem104_decompress_whole import DecompressWhole
 from memlint.rules.mem201_unbounded_lru_cache import UnboundedLruCache
 from memlint.rules.mem202_unbounded_queue import UnboundedQueue
 from memlint.rules.mem301_gather_unbounded import GatherUnbounded
+from memlint.rules.mem302_executor_fanout import ExecutorFanout
+from memlint.rules.mem303_create_task_loop import CreateTaskLoop
 from memlint.rules.mem401_string_doubling import StringDoubling
 from memlint.rules.mem402_concat_in_loop import ConcatInLoop
 from memlint.rules.mem403_huge_allocation import HugeAllocation
@@ -27,6 +29,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnboundedLruCache,
     UnboundedQueue,
     GatherUnbounded,
+    ExecutorFanout,
+    CreateTaskLoop,
     StringDoubling,
     ConcatInLoop,
     HugeAllocation,
