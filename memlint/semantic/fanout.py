@@ -6,11 +6,12 @@ import dataclasses
 import math
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from typing import Union
+from typing import TypeVar, Union
 
 import libcst as cst
 import libcst.matchers as m
 from libcst import MetadataDependent
+from libcst.helpers import ensure_type
 from libcst.metadata import (
     Assignment,
     CodeRange,
@@ -24,6 +25,7 @@ from memlint.semantic.context import Loop, children
 
 PROVIDERS = (PositionProvider, ScopeProvider, ModuleConstantsProvider, *context.PROVIDERS)
 
+_T = TypeVar("_T")
 Comprehension = Union[cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp]
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -1097,22 +1099,23 @@ class Fanout:
         self, function: cst.FunctionDef | cst.Lambda | None
     ) -> list[tuple[frozenset[str], cst.BaseExpression]]:
         """(the names assigned, the value) for every assignment in a function (or module)."""
+        return self._per_function(self._assigns, function, _assignment)
+
+    def _per_function(
+        self,
+        cache: dict[int, list[_T]],
+        function: cst.FunctionDef | cst.Lambda | None,
+        collect: Callable[[cst.CSTNode], _T | None],
+    ) -> list[_T]:
+        """What `collect` finds in a function's body (or the module's), nested scopes left
+        out; cached in `cache` by function.
+        """
         key = id(function) if function is not None else 0
-        cached = self._assigns.get(key)
+        cached = cache.get(key)
         if cached is None:
             roots = list(self.module.body) if function is None else [function.body]
-            cached = []
-            for node in _walk(roots):
-                targets: list[cst.BaseExpression]
-                if isinstance(node, cst.Assign):
-                    targets = [t.target for t in node.targets]
-                elif isinstance(node, (cst.AnnAssign, cst.NamedExpr)) and node.value is not None:
-                    targets = [node.target]
-                else:
-                    continue
-                assert node.value is not None
-                cached.append((frozenset(_target_names(targets)), node.value))
-            self._assigns[key] = cached
+            cached = [found for found in map(collect, _walk(roots)) if found is not None]
+            cache[key] = cached
         return cached
 
     def _waits_on(
@@ -1178,18 +1181,11 @@ class Fanout:
     def _consumers_in(
         self, function: cst.FunctionDef | cst.Lambda | None
     ) -> list[tuple[cst.Call, list[cst.BaseExpression]]]:
-        key = id(function) if function is not None else 0
-        cached = self._consumers.get(key)
-        if cached is None:
-            roots = list(self.module.body) if function is None else [function.body]
-            cached = []
-            for node in _walk(roots):
-                found = self.consumed(node) if isinstance(node, cst.Call) else None
-                if found is not None:
-                    assert isinstance(node, cst.Call)
-                    cached.append((node, found[1]))
-            self._consumers[key] = cached
-        return cached
+        def collect(node: cst.CSTNode) -> tuple[cst.Call, list[cst.BaseExpression]] | None:
+            found = self.consumed(node) if isinstance(node, cst.Call) else None
+            return None if found is None else (ensure_type(node, cst.Call), found[1])
+
+        return self._per_function(self._consumers, function, collect)
 
     # -- messages ------------------------------------------------------------------------------
 
@@ -1284,6 +1280,15 @@ def _fs_argument(call: cst.Call) -> cst.BaseExpression | None:
     if first is None or first.keyword is not None or first.star:
         return None
     return first.value
+
+
+def _assignment(node: cst.CSTNode) -> tuple[frozenset[str], cst.BaseExpression] | None:
+    """(the names assigned, the value) for `a = b = value`, `a: T = value`, `(a := value)`."""
+    if isinstance(node, cst.Assign):
+        return frozenset(_target_names([t.target for t in node.targets])), node.value
+    if isinstance(node, (cst.AnnAssign, cst.NamedExpr)) and node.value is not None:
+        return frozenset(_target_names([node.target])), node.value
+    return None
 
 
 def _bare_parameter(binding: Binding) -> bool:
