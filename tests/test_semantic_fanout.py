@@ -750,7 +750,16 @@ def test_mapping_views_have_the_mappings_size() -> None:
 
 
 @pytest.mark.parametrize(
-    "stop", ["num_workers", "self.concurrency", "config.max_parallel", "POOL_SIZE", "limit"]
+    "stop",
+    [
+        "num_workers",
+        "self.concurrency",
+        "config.max_parallel",
+        "POOL_SIZE",
+        "limit",
+        "os.cpu_count()",
+        "n_cpus",
+    ],
 )
 def test_a_range_over_a_chosen_limit_is_someones_decision(stop: str) -> None:
     assert size(f"probe(range({stop}))") == Count(None)

@@ -178,6 +178,11 @@ _LIMIT_WORDS = frozenset(
         "producers",
         "threads",
         "slots",
+        # The machine's size: `range(os.cpu_count())`, `range(n_cpus)`.
+        "cpu",
+        "cpus",
+        "cores",
+        "processes",
     }
 )
 
