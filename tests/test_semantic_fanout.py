@@ -583,9 +583,9 @@ def test_in_window() -> None:
     assert answers == [True, False, True, False]
 
 
-def test_awaited_in_iteration() -> None:
+def test_waited_in_iteration() -> None:
     code = """
-    async def main(urls, tg):
+    async def main(urls, tg, ex):
         for u in urls:
             await probe(u)
         for u in urls:
@@ -599,11 +599,74 @@ def test_awaited_in_iteration() -> None:
             tasks.append(t)
         [await probe(u) for u in urls]
         [probe(u) for u in urls]
+        [probe(u).result() for u in urls]
+        for u in urls:
+            futures = [probe(u)]
+            for fut in futures:
+                fut.result()
+        {probe(u): u for u in urls}
     """
-    answers = ask(
-        code, lambda fanout, call: fanout.awaited_in_iteration(call, _innermost(fanout, call))
-    )
-    assert answers == [True, True, True, False, True, False]
+
+    def waited(fanout: Fanout, call: cst.Call) -> bool:
+        return not fanout.in_flight(call, (_innermost(fanout, call),))
+
+    assert ask(code, waited) == [True, True, True, False, True, False, True, True, False]
+
+
+def _in_flight(fanout: Fanout, call: cst.Call) -> list[str]:
+    loops = fanout.in_flight(call, context.context_of(fanout.visitor, call).loops)
+    return ["while" if label is None else code_of(label) for label in map(fanout.loop_label, loops)]
+
+
+def test_in_flight_stops_at_the_loop_that_waits() -> None:
+    code = """
+    from concurrent.futures import as_completed
+    async def main(batches, ex, n):
+        for batch in batches:
+            futures = [probe(x) for x in batch]
+            for fut in as_completed(futures):
+                print(fut.result())
+        for batch in batches:
+            tasks = []
+            for x in batch:
+                tasks.append(probe(x))
+            for t in tasks:
+                await t
+        while n:
+            for batch in batches:
+                t = probe(batch)
+                pending.add(t)
+        for batch in batches:
+            [probe(x) for x in batch]
+    """
+    assert ask(code, _in_flight) == [
+        ["batch"],
+        ["batch"],
+        ["while", "batches"],
+        ["batches", "batch"],
+    ]
+
+
+def test_holders() -> None:
+    code = """
+    def main(urls, ex):
+        futures = {}
+        for u in urls:
+            t = probe(u)
+            pending.add(t)
+            futures[probe(u)] = u
+            (w := probe(u))
+        done = [probe(u) for u in urls]
+        alone = 1
+        probe(u)
+    """
+    assert ask(code, lambda fanout, call: sorted(fanout.holders(call))) == [
+        ["pending", "t"],
+        ["futures"],
+        ["w"],
+        ["done"],
+        [],
+    ]
 
 
 def test_describe() -> None:
@@ -687,7 +750,16 @@ def test_mapping_views_have_the_mappings_size() -> None:
 
 
 @pytest.mark.parametrize(
-    "stop", ["num_workers", "self.concurrency", "config.max_parallel", "POOL_SIZE", "limit"]
+    "stop",
+    [
+        "num_workers",
+        "self.concurrency",
+        "config.max_parallel",
+        "POOL_SIZE",
+        "limit",
+        "os.cpu_count()",
+        "n_cpus",
+    ],
 )
 def test_a_range_over_a_chosen_limit_is_someones_decision(stop: str) -> None:
     assert size(f"probe(range({stop}))") == Count(None)
@@ -739,3 +811,164 @@ def test_threads_keep_windows_without_await() -> None:
             probe(u)
     """
     assert throttled(code) == [True, True]
+
+
+_EXECUTORS = frozenset({"concurrent.futures.ThreadPoolExecutor", "concurrent.futures.Executor"})
+
+
+def _bound(fanout: Fanout, call: cst.Call) -> list[str] | None:
+    loops = fanout.bound_to(_first(call), _EXECUTORS)
+    if loops is None:
+        return None
+    around = context.context_of(fanout.visitor, call).loops
+    return [
+        code_of(fanout.loop_label(x) or cst.Name("while")) for x in around if id(x.node) in loops
+    ]
+
+
+def test_bound_to_an_executor() -> None:
+    code = """
+    import concurrent.futures as cf
+    from concurrent.futures import Executor, ThreadPoolExecutor as Pool
+    from typing import Optional
+    SHARED = Pool(4)
+    def f(urls, given: Optional[Executor], other: "Executor", executor=None):
+        probe(SHARED)
+        with cf.ThreadPoolExecutor() as ex:
+            probe(ex)
+        probe(given)
+        probe(other)  # a string annotation is not followed
+        executor = executor or Pool()
+        probe(executor)
+        alias = ex
+        probe(alias)
+        probe(cf.ThreadPoolExecutor())
+        for batch in urls:
+            with Pool() as pool:
+                for u in batch:
+                    probe(pool)
+    class Service:
+        def __init__(self, pool: Executor | None = None):
+            self.pool = pool
+            self.own = Pool()
+        def run(self):
+            probe(self.pool)
+            probe(self.own)
+            probe(self.other)
+    """
+    assert ask(code, _bound) == [
+        [],
+        [],
+        [],
+        None,
+        [],
+        [],
+        [],
+        ["urls"],
+        [],
+        [],
+        None,
+    ]
+
+
+def test_not_bound_to_an_executor() -> None:
+    code = """
+    from concurrent.futures import ThreadPoolExecutor
+    class Pool:
+        def submit(self, fn): ...
+    def f(jobs, ex):
+        probe(ex)  # a parameter without annotation
+        mine = Pool()
+        probe(mine)
+        probe(jobs.executor)
+        maybe = ThreadPoolExecutor() if jobs else Pool()
+        probe(maybe)
+        other = ThreadPoolExecutor()
+        other = Pool()
+        probe(other)
+    """
+    # `maybe` may be an executor: either branch counts.
+    assert ask(code, _bound) == [None, None, None, [], None]
+
+
+def test_consumed() -> None:
+    code = """
+    import asyncio
+    from asyncio import wait
+    async def main(tasks, pending, limit, a, b):
+        probe(asyncio.gather(*tasks, a, *b))
+        probe(wait(tasks, timeout=1))
+        probe(asyncio.as_completed(fs=tasks))
+        probe(gather(*tasks))
+        for t in tasks:
+            if len(pending) >= limit:
+                probe(wait(pending, return_when=asyncio.FIRST_COMPLETED))
+    """
+
+    def question(fanout: Fanout, call: cst.Call) -> tuple[str, list[str]] | None:
+        found = fanout.consumed(ensure_call(_first(call)))
+        return None if found is None else (found[0], [code_of(e) for e in found[1]])
+
+    assert ask(code, question) == [
+        ("gather", ["tasks", "b"]),
+        ("wait", ["tasks"]),
+        ("as_completed", ["tasks"]),
+        None,
+        None,
+    ]
+
+
+def ensure_call(node: cst.BaseExpression) -> cst.Call:
+    assert isinstance(node, cst.Call)
+    return node
+
+
+def test_gathered() -> None:
+    code = """
+    import asyncio
+    async def main(urls):
+        tasks = [probe(u) for u in urls]
+        await asyncio.gather(*tasks)
+        pending = set()
+        for u in urls:
+            t = probe(u)
+            pending.add(t)
+        await asyncio.wait(pending)
+        for u in urls:
+            probe(u)
+        mine = [probe(u) for u in urls]
+        for t in mine:
+            await t
+        later = [probe(u) for u in urls]
+    async def other(later):
+        await asyncio.gather(*later)
+    """
+    assert ask(code, lambda fanout, call: fanout.gathered(call)) == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+
+
+def test_amount() -> None:
+    code = """
+    def f(urls, n):
+        for u in urls:
+            probe(u)
+        for u in range(100):
+            probe(u)
+        while n:
+            probe(n)
+    """
+
+    def question(fanout: Fanout, call: cst.Call) -> str:
+        loops = context.context_of(fanout.visitor, call).loops
+        return fanout.amount(fanout.loop_source(call, loops, None), "work item")
+
+    assert ask(code, question) == [
+        "one work item per item of `urls`",
+        "100 work items",
+        "one work item per pass of a `while` loop",
+    ]

@@ -15,6 +15,8 @@ from memlint.rules.mem202_unbounded_queue import UnboundedQueue
 from memlint.rules.mem203_unbounded_memo_dict import UnboundedMemoDict
 from memlint.rules.mem204_grow_forever_loop import GrowForeverLoop
 from memlint.rules.mem301_gather_unbounded import GatherUnbounded
+from memlint.rules.mem302_executor_fanout import ExecutorFanout
+from memlint.rules.mem303_create_task_loop import CreateTaskLoop
 from memlint.rules.mem401_string_doubling import StringDoubling
 from memlint.rules.mem402_concat_in_loop import ConcatInLoop
 from memlint.rules.mem403_huge_allocation import HugeAllocation
@@ -35,6 +37,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnboundedMemoDict,
     GrowForeverLoop,
     GatherUnbounded,
+    ExecutorFanout,
+    CreateTaskLoop,
     StringDoubling,
     ConcatInLoop,
     HugeAllocation,

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import libcst as cst
 
 from memlint.diagnostics import Confidence
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import context, fanout, names
 
-_GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
-# Take the tasks as one collection, their first parameter `fs`.
-_WAITERS = frozenset(
-    {"asyncio.wait", "asyncio.tasks.wait", "asyncio.as_completed", "asyncio.tasks.as_completed"}
-)
 _TASK_GROUP = frozenset({"asyncio.TaskGroup", "asyncio.taskgroups.TaskGroup"})
-
-
-def _fs_argument(call: cst.Call) -> cst.BaseExpression | None:
-    """What `asyncio.wait(fs, ...)` / `as_completed(fs, ...)` is given as `fs`."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == "fs":
-            return arg.value
-    first = call.args[0] if call.args else None
-    if first is None or first.keyword is not None or first.star:
-        return None
-    return first.value
 
 
 class GatherUnbounded(Rule):
@@ -473,16 +459,9 @@ class GatherUnbounded(Rule):
         ),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._fanout: fanout.Fanout | None = None
-
-    @property
+    @functools.cached_property
     def analysis(self) -> fanout.Fanout:
-        if self._fanout is None:
-            threshold = self.settings.fanout_threshold
-            self._fanout = fanout.Fanout(self, self.context.module, threshold)
-        return self._fanout
+        return fanout.Fanout(self, self.context.module, self.settings.fanout_threshold)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -492,92 +471,52 @@ class GatherUnbounded(Rule):
         if isinstance(func, cst.Attribute) and func.attr.value == "create_task":
             self._check_task_group(node, func)
             return
-        qualified = names.resolves_to(self, node, _GATHER | _WAITERS)
-        if qualified is None:
+        consumed = self.analysis.consumed(node)
+        if consumed is None:
             return
-        if qualified in _GATHER:
-            fanned = [arg.value for arg in node.args if arg.star == "*"]
-        else:
-            fs = _fs_argument(node)
-            # `done, pending = await asyncio.wait(pending, ...)` under `if len(pending) ...`
-            if fs is None or self.analysis.in_window(node):
-                return
-            fanned = [fs]
+        kind, fanned = consumed
         for expression in fanned:
             for source in self.analysis.sources(expression, node):
                 if self.analysis.unbounded(source):
-                    self._report(node, qualified.rpartition(".")[2], source)
+                    self._report(node, kind, source)
                     return
 
     # -- TaskGroup -------------------------------------------------------------------------
 
     def _check_task_group(self, call: cst.Call, func: cst.Attribute) -> None:
-        receiver = func.value
-        if not isinstance(receiver, cst.Name) or not call.args or call.args[0].star:
+        if not call.args or call.args[0].star:
             return
-        outside = self._task_group_loops(receiver)
+        outside = self.analysis.bound_to(func.value, _TASK_GROUP)
         if outside is None:
             return
         # Only the loops inside the TaskGroup repeat `create_task` for one group: a group
         # opened in each pass of an outer loop waits for its tasks before the next pass.
-        loops = tuple(
+        loops = [
             loop for loop in context.context_of(self, call).loops if id(loop.node) not in outside
+        ]
+        source = self.analysis.repeated(
+            call, self.analysis.in_flight(call, loops), call.args[0].value
         )
-        if not loops:
-            return
-        source = self.analysis.loop_source(call, loops, call.args[0].value)
-        if not self.analysis.unbounded(source):
-            return
-        if self.analysis.awaited_in_iteration(call, loops[-1]):
-            return
-        self._report(call, "create_task", source)
-
-    def _task_group_loops(self, receiver: cst.Name) -> set[int] | None:
-        """The loops (by node id) around the TaskGroup `receiver` names; None if it is not one."""
-        bindings = self.analysis.bindings(receiver)
-        if not bindings:
-            return None
-        outside: set[int] = set()
-        for binding in bindings:
-            if not self._binds_task_group(binding):
-                return None
-            if binding.node is not None:
-                outside.update(
-                    id(loop.node) for loop in context.context_of(self, binding.node).loops
-                )
-        return outside
-
-    def _binds_task_group(self, binding: fanout.Binding) -> bool:
-        if binding.kind in ("with", "value") and isinstance(binding.value, cst.Call):
-            return names.resolves_to(self, binding.value, _TASK_GROUP) is not None
-        if binding.kind == "param" and isinstance(binding.node, cst.Param):
-            annotation = binding.node.annotation
-            return annotation is not None and (
-                names.resolves_to(self, annotation.annotation, _TASK_GROUP) is not None
-            )
-        return False
+        if source is not None:
+            self._report(call, "create_task", source)
 
     # -- reporting -------------------------------------------------------------------------
 
     def _report(self, node: cst.Call, kind: str, source: fanout.Source) -> None:
         threshold = self.settings.fanout_threshold
-        items = source.count.items if source.count is not None else None
-        if items is not None:
+        constant = source.count is not None and source.count.items is not None
+        what = self.analysis.amount(source, "task")
+        if constant:
             # Only a constant fan-out above the threshold gets here.
-            what = f"{items} tasks"
             cost = (
                 f"more than the fan-out threshold of {threshold}, so they all hold their "
                 "memory together"
             )
-        elif source.label is None:
-            what = "one task per pass of a `while` loop"
-            cost = "so memory grows with the input"
         else:
-            what = f"one task per item of {self.analysis.describe(source.label)}"
             cost = "so memory grows with the input"
         if kind == "gather":
             message = f"`asyncio.gather()` starts {what} at once, {cost}"
-        elif kind == "create_task" and items is not None:
+        elif kind == "create_task" and constant:
             message = f"`create_task()` on a `TaskGroup` starts {what} in a loop, {cost}"
         elif kind == "create_task":
             message = (

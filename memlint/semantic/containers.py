@@ -20,7 +20,7 @@ from libcst.metadata import (
 
 from memlint.semantic import names
 from memlint.semantic.constants import fold
-from memlint.semantic.context import ContextProvider, _children, context_of
+from memlint.semantic.context import ContextProvider, children, context_of
 
 ContainerKind = Literal["dict", "list", "set", "defaultdict", "Counter", "OrderedDict"]
 # `add` grows it, `shrink` can make it smaller, `rebind` points the name (or attribute) at
@@ -301,7 +301,7 @@ class _Analysis:
             elif isinstance(node, cst.FunctionDef):
                 self.functions.append(node)
                 self._note_method(node)
-            for child in _children(node):
+            for child in children(node):
                 parents[id(child)] = node
                 stack.append(child)
 
@@ -750,7 +750,7 @@ def _blocks(statement: cst.BaseStatement) -> Iterator[Sequence[cst.BaseStatement
     stack: list[cst.CSTNode] = [statement]
     while stack:
         node = stack.pop()
-        for child in _children(node):
+        for child in children(node):
             if isinstance(child, cst.BaseSuite):
                 yield _statements(child)
             elif isinstance(child, _CLAUSES):

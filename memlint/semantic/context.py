@@ -274,7 +274,7 @@ def _find_exit(visitor: MetadataDependent, loop: LoopNode) -> bool:
             return True
         if isinstance(node, _SCOPES):
             # Decorators, defaults, bases run here; the body does not.
-            stack.extend((child, own) for child in _children(node, skip="body"))
+            stack.extend((child, own) for child in children(node, skip="body"))
         elif isinstance(node, (cst.For, cst.While)):
             # A `break` in a nested loop's body ends that loop; one in its `else:` is ours.
             for name in _field_names(type(node)):
@@ -285,7 +285,7 @@ def _find_exit(visitor: MetadataDependent, loop: LoopNode) -> bool:
         ):
             stack.extend((child, own) for child in _live(node.body))
         else:
-            stack.extend((child, own) for child in _children(node))
+            stack.extend((child, own) for child in children(node))
     return False
 
 
@@ -312,12 +312,11 @@ def _live(
     return live
 
 
-def children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """The direct child nodes of `node`, read from its fields (no libcst visitor, no copy)."""
-    return _children(node)
+def children(node: cst.CSTNode, skip: str = "") -> list[cst.CSTNode]:
+    """The child nodes of `node`, field by field, leaving out the field `skip`.
 
-
-def _children(node: cst.CSTNode, skip: str = "") -> list[cst.CSTNode]:
+    Reads fields directly: `node.children` rebuilds the node.
+    """
     found: list[cst.CSTNode] = []
     for name in _field_names(type(node)):
         if name != skip:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Union
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from typing import TypeVar, Union
 
 import libcst as cst
 import libcst.matchers as m
 from libcst import MetadataDependent
+from libcst.helpers import ensure_type
 from libcst.metadata import (
     Assignment,
     CodeRange,
@@ -20,10 +21,11 @@ from libcst.metadata import (
 
 from memlint.semantic import context, names
 from memlint.semantic.constants import ModuleConstantsProvider, Number, fold
-from memlint.semantic.context import Loop, _children
+from memlint.semantic.context import Loop, children
 
 PROVIDERS = (PositionProvider, ScopeProvider, ModuleConstantsProvider, *context.PROVIDERS)
 
+_T = TypeVar("_T")
 Comprehension = Union[cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp]
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -151,6 +153,12 @@ _WRAPPER_METHODS = frozenset({"create_task", "ensure_future", "submit"})
 _ADD_ONE = frozenset({"append", "add", "appendleft"})
 _ADD_MANY = frozenset({"extend", "update", "extendleft"})
 
+# asyncio's functions that take a collection of tasks: `gather` as `*` arguments, the others
+# as their first parameter `fs`.
+_GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
+_WAITERS = frozenset(
+    {"asyncio.wait", "asyncio.tasks.wait", "asyncio.as_completed", "asyncio.tasks.as_completed"}
+)
 # Calls that block until some work finishes, for windows kept without `await` (threads).
 _WAIT_CALLS = frozenset({"wait", "as_completed", "result", "join", "acquire"})
 _SEMAPHORE_WORDS = frozenset({"sem", "sema", "semaphore", "limiter", "throttle", "throttler"})
@@ -170,6 +178,11 @@ _LIMIT_WORDS = frozenset(
         "producers",
         "threads",
         "slots",
+        # The machine's size: `range(os.cpu_count())`, `range(n_cpus)`.
+        "cpu",
+        "cpus",
+        "cores",
+        "processes",
     }
 )
 
@@ -223,7 +236,7 @@ def _walk(roots: Sequence[cst.CSTNode], into_scopes: bool = False) -> Iterator[c
         yield node
         if isinstance(node, _SCOPES) and not into_scopes:
             continue
-        stack.extend(reversed(_children(node)))
+        stack.extend(reversed(children(node)))
 
 
 def _callee_name(call: cst.Call) -> str:
@@ -257,6 +270,8 @@ class Fanout:
         self._mutations: dict[tuple[int, str], bool] = {}
         self._guards: dict[int, tuple[cst.CSTNode, ...]] = {}
         self._fills: dict[int, list[_Fill]] = {}
+        self._assigns: dict[int, list[tuple[frozenset[str], cst.BaseExpression]]] = {}
+        self._consumers: dict[int, list[tuple[cst.Call, list[cst.BaseExpression]]]] = {}
 
     # -- sizes -------------------------------------------------------------------------------
 
@@ -305,6 +320,10 @@ class Fanout:
         if isinstance(iterable, cst.Call):
             return self._call_size(iterable, depth)
         return None
+
+    def shortest(self, iterables: Sequence[cst.BaseExpression]) -> Count | None:
+        """How many items zipping `iterables` yields at most (`map(f, xs, ys)` likewise)."""
+        return _smallest([self.size(iterable) for iterable in iterables])
 
     def comprehension_size(self, node: Comprehension, depth: int = _DEPTH) -> Count | None:
         """The product of the sizes of a comprehension's `for` clauses (its `if`s only shrink)."""
@@ -584,6 +603,74 @@ class Fanout:
             self._constants = self.visitor.get_metadata(ModuleConstantsProvider, self.module, {})
         return self._constants.get(name)
 
+    # -- receivers -----------------------------------------------------------------------------
+
+    def bound_to(self, receiver: cst.BaseExpression, makers: Collection[str]) -> set[int] | None:
+        """The loops (by node id) around the bindings of `receiver` when it holds what one of
+        `makers` (qualified names of classes or factories) makes; None when it does not.
+
+        `receiver` may be a call of a maker (`asyncio.get_running_loop().create_task`); a
+        name bound to one (`ex = ThreadPoolExecutor()`, `with ThreadPoolExecutor() as ex`,
+        `loop = loop or asyncio.get_event_loop()`, or another such name) or a parameter
+        annotated with one (`Optional[...]`, `X | None` too), every other binding being a
+        parameter without annotation; or `self.<attr>` that the class assigns one of those
+        to, or annotates with a maker. A loop around the binding makes a new object on each
+        pass: it does not repeat what is done with one of them.
+        """
+        return self._bound_to(receiver, frozenset(makers), _DEPTH)
+
+    def _bound_to(
+        self, receiver: cst.BaseExpression, makers: frozenset[str], depth: int
+    ) -> set[int] | None:
+        if depth <= 0:
+            return None
+        if isinstance(receiver, cst.Call):
+            return set() if names.resolves_to(self.visitor, receiver, makers) else None
+        if m.matches(receiver, m.Attribute(value=m.Name("self") | m.Name("cls"))):
+            assert isinstance(receiver, cst.Attribute)
+            owner = context.context_of(self.visitor, receiver).class_
+            if owner is None:
+                return None
+            assigned = self._class_assigns(
+                owner, receiver.attr.value, lambda v: self._makes(v, makers, depth - 1), makers
+            )
+            return set() if assigned else None
+        if not isinstance(receiver, cst.Name):
+            return None
+        loops: set[int] = set()
+        made = False
+        for binding in self.bindings(receiver):
+            if self._binding_makes(binding, makers, depth):
+                made = True
+                where = binding.node
+                if where is not None:
+                    loops.update(id(x.node) for x in context.context_of(self.visitor, where).loops)
+            elif not _bare_parameter(binding):
+                return None
+        return loops if made else None
+
+    def _binding_makes(self, binding: Binding, makers: frozenset[str], depth: int) -> bool:
+        if binding.kind in ("value", "with") and binding.value is not None:
+            return self._makes(binding.value, makers, depth)
+        if binding.kind == "param" and isinstance(binding.node, cst.Param):
+            annotation = binding.node.annotation
+            return annotation is not None and self._annotated(annotation.annotation, makers)
+        return False
+
+    def _makes(self, value: cst.BaseExpression, makers: frozenset[str], depth: int) -> bool:
+        """Whether `value` is a call of a maker, a name bound to one, or `x or maker()`."""
+        if isinstance(value, cst.Call):
+            return names.resolves_to(self.visitor, value, makers) is not None
+        if isinstance(value, (cst.Name, cst.Attribute)):
+            return self._bound_to(value, makers, depth - 1) is not None
+        if isinstance(value, cst.BooleanOperation):
+            parts = (value.left, value.right)
+        elif isinstance(value, cst.IfExp):
+            parts = (value.body, value.orelse)
+        else:
+            return False
+        return any(self._makes(part, makers, depth) for part in parts)
+
     # -- sources -------------------------------------------------------------------------------
 
     def sources(self, expression: cst.BaseExpression, consumer: cst.CSTNode) -> list[Source]:
@@ -638,8 +725,7 @@ class Fanout:
             if args is None or len(args) < 2 or any(a.keyword for a in args):
                 return None
             iterables = [a.value for a in args[1:]]
-            count = _smallest([self.size(it) for it in iterables])
-            return Source(node, count, args[0].value, loops, iterables[0], "map")
+            return Source(node, self.shortest(iterables), args[0].value, loops, iterables[0], "map")
         return None
 
     def _fill_sources(self, name: cst.Name, consumer: cst.CSTNode) -> list[Source]:
@@ -869,44 +955,44 @@ class Fanout:
         if isinstance(node, cst.Name):
             if is_semaphore_name(node.value):
                 return True
-            return any(self._binds_semaphore(b) for b in self.bindings(node))
+            return any(self._binding_makes(b, _SEMAPHORES, _DEPTH) for b in self.bindings(node))
         if not isinstance(node, cst.Attribute):
             return False
         if is_semaphore_name(node.attr.value):
             return True
         if isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
             owner = context.context_of(self.visitor, where or node).class_
-            return owner is not None and self._class_assigns_semaphore(owner, node.attr.value)
-        return False
-
-    def _binds_semaphore(self, binding: Binding) -> bool:
-        if binding.kind == "value" and binding.value is not None:
-            return self._makes_semaphore(binding.value)
-        if binding.kind == "param" and isinstance(binding.node, cst.Param):
-            annotation = binding.node.annotation
-            return annotation is not None and (
-                names.resolves_to(self.visitor, annotation.annotation, _SEMAPHORES) is not None
+            return owner is not None and self._class_assigns(
+                owner, node.attr.value, lambda v: self._makes(v, _SEMAPHORES, _DEPTH), _SEMAPHORES
             )
         return False
 
-    def _makes_semaphore(self, value: cst.BaseExpression) -> bool:
-        return (
-            isinstance(value, cst.Call)
-            and names.resolves_to(self.visitor, value, _SEMAPHORES) is not None
-        )
-
-    def _class_assigns_semaphore(self, owner: cst.ClassDef, attribute: str) -> bool:
+    def _class_assigns(
+        self,
+        owner: cst.ClassDef,
+        attribute: str,
+        makes: Callable[[cst.BaseExpression], bool],
+        annotations: Collection[str],
+    ) -> bool:
+        """Whether the class (its body or its methods) assigns `attribute` (`self.x = ...` or
+        `x = ...`) a value that `makes` accepts, or annotates it with one of `annotations`.
+        """
         for node in _walk_class(owner):
-            if isinstance(node, cst.Assign) and self._makes_semaphore(node.value):
-                if any(_attribute_target(t.target, attribute) for t in node.targets):
+            if isinstance(node, cst.Assign):
+                targets = (_attribute_target(t.target, attribute) for t in node.targets)
+                if any(targets) and makes(node.value):
                     return True
             elif isinstance(node, cst.AnnAssign) and _attribute_target(node.target, attribute):
-                if node.value is not None and self._makes_semaphore(node.value):
+                if node.value is not None and makes(node.value):
                     return True
-                annotation = node.annotation.annotation
-                if names.resolves_to(self.visitor, annotation, _SEMAPHORES) is not None:
+                if self._annotated(node.annotation.annotation, annotations):
                     return True
         return False
+
+    def _annotated(self, annotation: cst.BaseExpression, qualified: Collection[str]) -> bool:
+        """Whether an annotation allows one of `qualified` (`Optional[X]`, `X | None` too)."""
+        members = names.annotation_members(self.visitor, annotation) or []
+        return any(member & frozenset(qualified) for member in members)
 
     def throttled(self, loop: Loop) -> bool:
         """Whether a loop waits for room on its iterations: it keeps a window
@@ -965,25 +1051,159 @@ class Fanout:
                     return True
         return False
 
-    def awaited_in_iteration(self, call: cst.Call, loop: Loop) -> bool:
-        """Whether a task made by `call` is awaited before the loop goes round again:
-        `await tg.create_task(...)`, or `t = ...create_task(...)` then `await t` (also
-        inside `wait_for`, `shield`, `gather`) in the same loop body.
+    def repeated(
+        self, node: cst.CSTNode, loops: Sequence[Loop], element: cst.BaseExpression | None
+    ) -> Source | None:
+        """`node` repeated by `loops` (outermost first) when nothing bounds it (see
+        `unbounded`); None when it is bounded or there is no loop.
         """
-        body = _loop_body(loop.node) or [_loop_element(loop.node)]
-        targets: set[str] = set()
-        for node in _walk(body):
-            if isinstance(node, cst.Assign) and node.value is call:
-                targets.update(
-                    t.target.value for t in node.targets if isinstance(t.target, cst.Name)
-                )
-        for node in _walk(body):
-            if not isinstance(node, cst.Await):
-                continue
-            for inner in _walk([node.expression]):
-                if inner is call or (isinstance(inner, cst.Name) and inner.value in targets):
-                    return True
+        if not loops:
+            return None
+        source = self.loop_source(node, loops, element)
+        return source if self.unbounded(source) else None
+
+    # -- what waits ----------------------------------------------------------------------------
+
+    def in_flight(self, call: cst.Call, loops: Sequence[Loop]) -> tuple[Loop, ...]:
+        """The loops of `loops` (outermost first) that repeat `call` before what it makes is
+        waited for: those inside the innermost loop that waits on it on each pass.
+
+        A pass waits on it when it awaits it (`await tg.create_task(...)`, `t = ...; await
+        t`, also inside `wait_for`, `shield`, `gather`), calls `wait`, `as_completed`,
+        `result` or `join` on it (`ex.submit(f, x).result()`, `wait(futures)`), or iterates
+        it with such a wait inside (`for t in tasks: await t`), directly or through a name
+        that holds it (see `holders`).
+        """
+        holders = self.holders(call)
+        for index in range(len(loops) - 1, -1, -1):
+            if self._waits_on(_iteration(loops[index].node), call, holders):
+                return tuple(loops[index + 1 :])
+        return tuple(loops)
+
+    def holders(self, call: cst.Call) -> frozenset[str]:
+        """The names that hold what `call` makes, in its function: a name assigned a value
+        that contains it (`t = create_task(...)`, `futures = [ex.submit(...) for ...]`,
+        `(t := ...)`), and a collection that it, or such a name, is added to
+        (`tasks.append(...)`, `pending.add(t)`, `futures[ex.submit(...)] = x`).
+        """
+        function = context.context_of(self.visitor, call).function
+        where = self._position(call)
+        found: set[str] = set()
+        for targets, value in self._assigns_in(function):
+            if _contains(self._position(value), where):
+                found.update(targets)
+        for collection, fills in self._fills_in(function).items():
+            for _name, _node, _how, added in fills:
+                if _contains(self._position(added), where) or (
+                    isinstance(added, cst.Name) and added.value in found
+                ):
+                    found.add(collection)
+        return frozenset(found)
+
+    def _assigns_in(
+        self, function: cst.FunctionDef | cst.Lambda | None
+    ) -> list[tuple[frozenset[str], cst.BaseExpression]]:
+        """(the names assigned, the value) for every assignment in a function (or module)."""
+        return self._per_function(self._assigns, function, _assignment)
+
+    def _per_function(
+        self,
+        cache: dict[int, list[_T]],
+        function: cst.FunctionDef | cst.Lambda | None,
+        collect: Callable[[cst.CSTNode], _T | None],
+    ) -> list[_T]:
+        """What `collect` finds in a function's body (or the module's), nested scopes left
+        out; cached in `cache` by function.
+        """
+        key = id(function) if function is not None else 0
+        cached = cache.get(key)
+        if cached is None:
+            roots = list(self.module.body) if function is None else [function.body]
+            cached = [found for found in map(collect, _walk(roots)) if found is not None]
+            cache[key] = cached
+        return cached
+
+    def _waits_on(
+        self, roots: Sequence[cst.CSTNode], call: cst.Call, holders: frozenset[str]
+    ) -> bool:
+        held = set(holders)
+
+        def mentions(node: cst.CSTNode) -> bool:
+            return any(
+                n is call or (isinstance(n, cst.Name) and n.value in held) for n in _walk([node])
+            )
+
+        nodes = list(_walk(roots))
+        # `for t in tasks:` makes `t` hold what `tasks` holds.
+        for node in nodes:
+            if isinstance(node, (cst.For, cst.CompFor)) and mentions(node.iter):
+                held.update(_target_names([node.target]))
+        return any(
+            (isinstance(node, cst.Await) and mentions(node.expression))
+            or (isinstance(node, cst.Call) and _callee_name(node) in _WAIT_CALLS and mentions(node))
+            for node in nodes
+        )
+
+    # -- consumers -----------------------------------------------------------------------------
+
+    def consumed(self, call: cst.Call) -> tuple[str, list[cst.BaseExpression]] | None:
+        """What an asyncio `gather` (its `*` arguments), `wait` or `as_completed` (its `fs`)
+        is handed, with the function's short name; None for any other call, and for a wait
+        that keeps a window (`done, pending = await asyncio.wait(pending, ...)` under `if
+        len(pending) ...`): that wait bounds a fan-out rather than waiting on one.
+        """
+        if not isinstance(call.func, (cst.Name, cst.Attribute)):
+            return None
+        qualified = names.resolves_to(self.visitor, call, _GATHER | _WAITERS)
+        if qualified is None:
+            return None
+        kind = qualified.rpartition(".")[2]
+        if qualified in _GATHER:
+            return kind, [arg.value for arg in call.args if arg.star == "*"]
+        fs = _fs_argument(call)
+        if fs is None or self.in_window(call):
+            return None
+        return kind, [fs]
+
+    def gathered(self, call: cst.Call) -> bool:
+        """Whether what `call` makes is one of the items of a fan-out source handed to an
+        asyncio `gather`/`wait`/`as_completed` (see `consumed`) in the same function: the
+        source (a comprehension, a fill) holds the call, or adds a name that holds it.
+        """
+        function = context.context_of(self.visitor, call).function
+        where = self._position(call)
+        holders = self.holders(call)
+        for consumer, expressions in self._consumers_in(function):
+            for expression in expressions:
+                for source in self.sources(expression, consumer):
+                    element = source.element
+                    if _contains(self._position(source.node), where) or (
+                        isinstance(element, cst.Name) and element.value in holders
+                    ):
+                        return True
         return False
+
+    def _consumers_in(
+        self, function: cst.FunctionDef | cst.Lambda | None
+    ) -> list[tuple[cst.Call, list[cst.BaseExpression]]]:
+        def collect(node: cst.CSTNode) -> tuple[cst.Call, list[cst.BaseExpression]] | None:
+            found = self.consumed(node) if isinstance(node, cst.Call) else None
+            return None if found is None else (ensure_type(node, cst.Call), found[1])
+
+        return self._per_function(self._consumers, function, collect)
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def amount(self, source: Source, unit: str) -> str:
+        """How many `unit`s a source makes, for a message: "100 tasks", "one task per item
+        of `urls`", "one task per pass of a `while` loop".
+        """
+        items = source.count.items if source.count is not None else None
+        if items is not None:
+            return f"{items} {unit}s"
+        if source.label is None:
+            return f"one {unit} per pass of a `while` loop"
+        return f"one {unit} per item of {self.describe(source.label)}"
 
     def describe(self, iterable: cst.BaseExpression | None, limit: int = 30) -> str:
         """`urls` in backticks when its source is short, else "the input"."""
@@ -1056,18 +1276,61 @@ def _contains(outer: CodeRange, inner: CodeRange) -> bool:
     )
 
 
+def _fs_argument(call: cst.Call) -> cst.BaseExpression | None:
+    """What `asyncio.wait(fs, ...)` / `as_completed(fs, ...)` is given as `fs`."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "fs":
+            return arg.value
+    first = call.args[0] if call.args else None
+    if first is None or first.keyword is not None or first.star:
+        return None
+    return first.value
+
+
+def _assignment(node: cst.CSTNode) -> tuple[frozenset[str], cst.BaseExpression] | None:
+    """(the names assigned, the value) for `a = b = value`, `a: T = value`, `(a := value)`."""
+    if isinstance(node, cst.Assign):
+        return frozenset(_target_names([t.target for t in node.targets])), node.value
+    if isinstance(node, (cst.AnnAssign, cst.NamedExpr)) and node.value is not None:
+        return frozenset(_target_names([node.target])), node.value
+    return None
+
+
+def _bare_parameter(binding: Binding) -> bool:
+    """A parameter without annotation: `def run(executor=None)`, rebound in the body."""
+    return (
+        binding.kind == "param"
+        and isinstance(binding.node, cst.Param)
+        and binding.node.annotation is None
+    )
+
+
+def _target_names(targets: Sequence[cst.BaseExpression]) -> Iterator[str]:
+    """The plain names bound by assignment or loop targets (`a`, `a, b`, `[a, *b]`)."""
+    stack = list(targets)
+    while stack:
+        target = stack.pop()
+        if isinstance(target, cst.Name):
+            yield target.value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            stack.extend(element.value for element in target.elements)
+        elif isinstance(target, cst.StarredElement):
+            stack.append(target.value)
+
+
+def _iteration(node: context.LoopNode) -> list[cst.CSTNode]:
+    """What runs on every pass of a loop: the body, or a comprehension's element."""
+    if isinstance(node, (cst.For, cst.While)):
+        return [node.body]
+    if isinstance(node, cst.DictComp):
+        return [node.key, node.value]
+    return [node.elt]
+
+
 def _loop_body(node: context.LoopNode) -> list[cst.CSTNode]:
     if isinstance(node, (cst.For, cst.While)):
         return [node.body]
     return []
-
-
-def _loop_element(node: context.LoopNode) -> cst.CSTNode:
-    if isinstance(node, cst.DictComp):
-        return node.value
-    if isinstance(node, (cst.For, cst.While)):
-        return node.body
-    return node.elt
 
 
 def _held(body: cst.CSTNode) -> Iterator[cst.BaseExpression]:
