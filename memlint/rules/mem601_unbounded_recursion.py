@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Union
 
 import libcst as cst
-from libcst.metadata import PositionProvider, Scope, ScopeProvider
+from libcst.metadata import Assignment, PositionProvider, Scope, ScopeProvider
 
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import names
@@ -251,7 +251,7 @@ class _Paths:
         stack: list[tuple[cst.CSTNode, int, bool]] = [(n, p, True) for n, p in reversed(items)]
         while stack:
             node, phase, certain = stack.pop()
-            if phase == _AFTER_LOAD or phase == _AFTER_STORE:
+            if phase in (_AFTER_LOAD, _AFTER_STORE):
                 event = self.event(node, phase == _AFTER_STORE)
                 if event == "self" and certain:
                     return _CALLED | (_EXIT if may_leave else 0)
@@ -269,7 +269,11 @@ class _Paths:
         if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
             return []
         if isinstance(node, cst.IfExp):
-            return [(node.test, _LOAD, True), (node.body, _LOAD, False), (node.orelse, _LOAD, False)]
+            return [
+                (node.test, _LOAD, True),
+                (node.body, _LOAD, False),
+                (node.orelse, _LOAD, False),
+            ]
         if isinstance(node, cst.BooleanOperation):
             return [(node.left, _LOAD, True), (node.right, _LOAD, False)]
         if isinstance(node, cst.Comparison):
@@ -381,7 +385,7 @@ def _leaving_parts(node: cst.Return | cst.Raise | cst.Assert) -> list[tuple[cst.
     if isinstance(node, cst.Return):
         return [] if node.value is None else [(node.value, _LOAD)]
     if isinstance(node, cst.Raise):
-        parts = [] if node.exc is None else [(node.exc, _LOAD)]
+        parts: list[tuple[cst.CSTNode, int]] = [] if node.exc is None else [(node.exc, _LOAD)]
         return parts + ([] if node.cause is None else [(node.cause.item, _LOAD)])
     return [(node.test, _LOAD)]
 
@@ -841,7 +845,9 @@ class UnboundedRecursion(Rule):
                 f"`{name}` calls itself on every path before it can return, so the stack "
                 "grows until `RecursionError`"
             )
-            suggestion = "Add a base case that returns without recursing, or rewrite with an explicit stack"
+            suggestion = (
+                "Add a base case that returns without recursing, or rewrite with an explicit stack"
+            )
         self.report(node, message, suggestion=suggestion)
 
     # -- what is a self-reference --------------------------------------------------------
@@ -890,7 +896,7 @@ class UnboundedRecursion(Rule):
         if len(assignments) != 1:
             return None
         only = next(iter(assignments))
-        if only.node is not node:
+        if not isinstance(only, Assignment) or only.node is not node:
             return None
         return frozenset(id(access.node) for access in only.references)
 
@@ -925,7 +931,7 @@ class UnboundedRecursion(Rule):
         """The class binds `name` only to the property's getter, setter and deleter defs."""
         getters = setters = 0
         for assignment in scope.assignments[name]:
-            found = assignment.node
+            found = getattr(assignment, "node", None)
             if not isinstance(found, cst.FunctionDef):
                 return False
             shapes = {_setter_of(d) for d in found.decorators}
