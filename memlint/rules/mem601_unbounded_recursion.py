@@ -116,6 +116,8 @@ class _Paths:
     def __init__(self, rule: UnboundedRecursion, target: _Target) -> None:
         self.rule = rule
         self.target = target
+        # Conditional expressions whose branches both recurse.
+        self.sure: set[int] = set()
 
     # -- statements ----------------------------------------------------------------------
 
@@ -242,7 +244,7 @@ class _Paths:
         """The outcomes of evaluating `items` in order (each a read or an assignment target).
 
         Walks in evaluation order, children before the node's own event; parts that may not
-        run (a branch of `x if c else y`, the right of `and`/`or`, a comprehension's
+        run (one branch of `x if c else y`, the right of `and`/`or`, a comprehension's
         elements, a lambda) never make a self-reference certain, but an exit call there
         still may leave. A `yield` may leave: the consumer can stop taking items.
         """
@@ -264,11 +266,17 @@ class _Paths:
             stack.extend((child, ph, certain and sure) for child, ph, sure in reversed(children))
         return _NEXT | (_EXIT if may_leave else 0)
 
+    def surely_calls(self, node: cst.BaseExpression) -> bool:
+        return self.scan([(node, _LOAD)]) == _CALLED
+
     def load_parts(self, node: cst.CSTNode) -> list[tuple[cst.CSTNode, int, bool]]:
         """The parts of an expression in evaluation order, each with whether it surely runs."""
         if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
             return []
         if isinstance(node, cst.IfExp):
+            # Both branches recursing is as sure as an `if` whose branches both do.
+            if self.surely_calls(node.body) and self.surely_calls(node.orelse):
+                self.sure.add(id(node))
             return [
                 (node.test, _LOAD, True),
                 (node.body, _LOAD, False),
@@ -336,6 +344,8 @@ class _Paths:
     # -- events --------------------------------------------------------------------------
 
     def event(self, node: cst.CSTNode, store: bool) -> str | None:
+        if id(node) in self.sure:
+            return "self"
         target = self.target
         if isinstance(node, cst.Attribute):
             if target.kind == ("setter" if store else "getter") and self.on_receiver(node):
@@ -435,16 +445,18 @@ class UnboundedRecursion(Rule):
     parameter of an instance method), `cls.m(...)` in a classmethod, or `C.m(...)` with `C`
     the enclosing class; a bare `m()` inside a method is not the method (method names are
     not in scope in their own body), and neither is `super().m()` or `other.m()`. A property
-    getter that reads `self.name` of its own name on every path, and a setter that assigns
+    getter `name` that reads `self.name` on every path, and its setter when it assigns
     `self.name` on every path, recurse the same way and are flagged too.
 
     A self-call counts only where it surely runs: not inside a nested `def`, `lambda` or
     comprehension element, a `for` body (it may run zero times), a `while` body (except
     `while True:`, whose body runs at least once), one branch of an `if` (unless every
-    branch calls), the right side of `and`/`or`, a branch of `x if c else y`, a `match`
+    branch calls), the right side of `and`/`or`, one branch of `x if c else y`, a `match`
     case (unless every case calls and one is `case _:`), or an `except` handler. A handler
     counts as a path that has not recursed yet, since the `try` body may raise before the
-    call: `try: return f(x) except E: return None` is not flagged.
+    call: `try: return f(x) except E: return None` is not flagged; nor is a call inside
+    `with contextlib.suppress(...)`. Outside those, an exception that ordinary code may
+    raise (a `KeyError`, a `StopIteration`) is not taken for a base case.
 
     A generator function's body runs only when the generator is iterated: its self-call
     counts in `yield from f()`, `for x in f()`, a comprehension over `f()`, or `list(f())`
@@ -457,7 +469,10 @@ class UnboundedRecursion(Rule):
     `abc.abstractmethod`, `typing.final`/`override` (the decorator may replace the name
     with something that dispatches elsewhere: `@functools.singledispatch`, `@overload`,
     `@register`), a method whose name is also assigned as an attribute somewhere in the
-    module (an instance attribute shadows the method), and `type(self).m()`.
+    module (an instance attribute shadows the method), and `type(self).m()`. Recursion
+    through another function (`a` calls `b` calls `a`), through a builtin (`__repr__`
+    returning `repr(self)`, `__getattr__` calling `getattr(self, name)`) or through
+    `setattr`/`getattr` with the property's name is not looked for.
 
     ## Why is this bad?
     Every call pushes a frame that holds its arguments and locals until it returns. With
