@@ -22,6 +22,7 @@ from memlint.rules.mem402_concat_in_loop import ConcatInLoop
 from memlint.rules.mem403_huge_allocation import HugeAllocation
 from memlint.rules.mem404_materialized_comprehension import MaterializedComprehension
 from memlint.rules.mem501_swallowed_memoryerror import SwallowedMemoryError
+from memlint.rules.mem601_unbounded_recursion import UnboundedRecursion
 from memlint.rules.mem900_unused_noqa import UnusedNoqa
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -44,5 +45,6 @@ ALL_RULES: tuple[type[Rule], ...] = (
     HugeAllocation,
     MaterializedComprehension,
     SwallowedMemoryError,
+    UnboundedRecursion,
     UnusedNoqa,
 )

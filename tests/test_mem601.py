@@ -1,0 +1,88 @@
+"""MEM601's ast-level pre-filter: true wherever the rule can fire, false on plain code."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from memlint.rule import Invalid
+from memlint.rules.mem601_unbounded_recursion import UnboundedRecursion
+
+ROOT = Path(__file__).resolve().parent.parent
+INVALID = [
+    pytest.param(case.code, id=f"case-{index}")
+    for index, case in enumerate(UnboundedRecursion.cases)
+    if isinstance(case, Invalid)
+]
+
+
+def _candidate(code: str) -> bool:
+    return UnboundedRecursion.ast_candidate(ast.parse(textwrap.dedent(code)))
+
+
+@pytest.mark.parametrize("code", INVALID)
+def test_every_invalid_case_is_a_candidate(code: str) -> None:
+    assert _candidate(code)
+
+
+def test_the_fixture_is_a_candidate() -> None:
+    assert _candidate((ROOT / "fixtures" / "rules" / "MEM601.py").read_text())
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("import os\nprint(os.getcwd())\n", id="no-defs"),
+        # Calls of other functions, and a call of `f` outside `f`.
+        pytest.param(
+            """
+            def f(x):
+                return g(x) + h.f2(x)
+            def g(x):
+                return x
+            f(1)
+            """,
+            id="calls-elsewhere",
+        ),
+        # A method that uses other attributes of `self`.
+        pytest.param(
+            """
+            class Box:
+                @property
+                def size(self):
+                    return self._size
+                def grow(self, n):
+                    self._size += n
+            """,
+            id="methods",
+        ),
+        # The nested def's own name is what counts inside it, not the outer one's.
+        pytest.param(
+            """
+            def outer():
+                def inner():
+                    return 1
+                return inner()
+            """,
+            id="nested",
+        ),
+    ],
+)
+def test_files_without_recursion_are_not_candidates(code: str) -> None:
+    assert not _candidate(code)
+
+
+def test_a_decorator_naming_the_def_is_not_a_self_reference() -> None:
+    # `@f.register` runs outside `f`'s body.
+    code = """
+    def f(x):
+        return x
+    @f.register
+    def g(x):
+        return x
+    """
+    assert not _candidate(code)
