@@ -528,8 +528,16 @@ def test_bad_coding_cookie_is_mem000(project: Path) -> None:
 def test_syntax_error_without_a_trigger_word_is_not_parsed(project: Path) -> None:
     # Documented decision: a file no enabled rule can fire on is never parsed.
     write("a.py", "x = (\n")
-    result = check()
+    result = check("--select", "MEM201,MEM202")
     assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_syntax_error_is_reported_with_the_default_rules(project: Path) -> None:
+    # MEM601 has no telling word: every file reaches CPython's parser, so none is skipped.
+    write("a.py", "x = (\n")
+    result = check()
+    assert result.exit_code == 1
+    assert result.stdout.startswith("a.py:1:5: MEM000 SyntaxError: ")
 
 
 def test_blanket_noqa_does_not_hide_mem000_but_its_code_does(project: Path) -> None:
