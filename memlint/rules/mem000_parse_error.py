@@ -19,8 +19,10 @@ class ParseError(Rule):
     it as a diagnostic rather than stopping, so the other files are still analysed, and a run
     that reports only `MEM000` still exits 1.
 
-    A file that contains none of the words any enabled rule needs (say, no `Queue` and no
-    `cache`) is never parsed, so its syntax errors are left to the compiler and other tools.
+    With the default rules every file goes through CPython's parser (MEM601 looks for a
+    shape, not a word), so every syntax error is reported. With a selection of rules that
+    all need words (say, `Queue` or `cache`), a file containing none of them is never
+    parsed, and its syntax errors are left to the compiler and other tools.
 
     ## Example
     ```python
