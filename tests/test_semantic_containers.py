@@ -276,3 +276,31 @@ def test_provider_runs_once_per_module() -> None:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     first = wrapper.resolve(ContainerProvider)[module]
     assert wrapper.resolve(ContainerProvider)[module] is first
+
+
+def test_setter_shape() -> None:
+    code = """
+        r = {}
+        def register(name, fn):
+            r[name.lower()] = fn
+        def slot(name):
+            r.setdefault(name, [])
+        def factory(key):
+            def wrapper(fn):
+                r[key] = fn
+                return fn
+            return wrapper
+        def memo(key):
+            r[key] = compute(key)
+        def tracked(obj):
+            r[obj.id] = [obj, 1]
+        """
+    found = analyse(code)["r"]
+    setters = sorted((u.function.name.value, u.setter) for u in found.uses if u.function)
+    assert setters == [
+        ("memo", False),
+        ("register", True),
+        ("slot", True),
+        ("tracked", True),
+        ("wrapper", True),
+    ]

@@ -78,9 +78,11 @@ class UnboundedMemoDict(Rule):
       (`_table(b"ABC")`); item assignment on a list (`x[i] = v` replaces), and
       `d[k].append(v)` on a plain dict (the dict itself does not grow);
     - a registration API: a public function (no leading underscore) that files its own
-      arguments under a key it is given, `_converters[name.lower()] = fn` or
-      `_hooks.setdefault(event, []).append(fn)`. Its size follows the callers' code
-      (`logging.addLevelName`, `webbrowser.register`), and an LRU would drop registrations.
+      arguments under a key it is given (a parameter, of the function or of the decorator
+      factory it is nested in, or something read off one: `name.lower()`,
+      `type(loader)`): `_converters[name.lower()] = fn`, `_hooks.setdefault(event, [])`.
+      Its size follows the callers' code (`logging.addLevelName`, `webbrowser.register`),
+      and an LRU would drop registrations.
       A list or set that such a function appends to is still flagged: it grows with every
       call, even for an item it already holds;
     - annotated names in a class body, unless the annotation is `ClassVar` (they are

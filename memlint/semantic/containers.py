@@ -382,8 +382,17 @@ class _Analysis:
         setter = kind == "add" and isinstance(function, cst.FunctionDef)
         if setter:
             assert isinstance(function, cst.FunctionDef)
-            setter = self._setter(node, _parameters(function))
+            setter = self._setter(node, self._visible_parameters(function))
         return Use(node, kind, how, function, runtime, setter)
+
+    def _visible_parameters(self, function: cst.FunctionDef) -> frozenset[str]:
+        """Its parameters and those of the functions it is nested in (a decorator factory)."""
+        found: set[str] = set()
+        current: Function | None = function
+        while isinstance(current, cst.FunctionDef):
+            found |= _parameters(current)
+            current = context_of(self.provider, current).function
+        return frozenset(found)
 
     def _setter(self, expr: cst.CSTNode, parameters: frozenset[str]) -> bool:
         """`X[key] = value` or `X.setdefault(key, v)` with key and value from parameters."""
@@ -407,7 +416,8 @@ class _Analysis:
         key, value = call.args[0].value, call.args[1].value
         if not _from_parameters(key, parameters):
             return False
-        if _made_of_parameters(value, parameters):
+        # `X.setdefault(name, obj)`, or a slot for the name: `X.setdefault(name, [])`.
+        if _made_of_parameters(value, parameters) or _empty_display(value):
             return True
         # `X.setdefault(name, []).append(obj)`
         method = self.parents.get(id(call))
@@ -789,7 +799,12 @@ def _from_parameters(key: cst.BaseExpression, parameters: frozenset[str]) -> boo
         return bool(key.elements) and all(
             _from_parameters(e.value, parameters) for e in key.elements
         )
-    if isinstance(key, cst.Call) and not key.args:
+    if isinstance(key, cst.Call):
+        # `name.lower()`, `type(loader)`: derived from parameters only.
+        if key.args:
+            return isinstance(key.func, cst.Name) and all(
+                _from_parameters(arg.value, parameters) for arg in key.args
+            )
         key = key.func
     while isinstance(key, cst.Attribute):
         key = key.value
@@ -806,6 +821,15 @@ def _made_of_parameters(value: cst.BaseExpression, parameters: frozenset[str]) -
             _made_of_parameters(i, parameters) or is_constant_key(i) for i in items
         )
     return False
+
+
+def _empty_display(value: cst.BaseExpression) -> bool:
+    if isinstance(value, (cst.List, cst.Dict, cst.Set, cst.Tuple)):
+        return not value.elements
+    return isinstance(value, cst.Call) and not value.args and names.dotted(value) in _EMPTY_CALLS
+
+
+_EMPTY_CALLS = frozenset({"list", "dict", "set"})
 
 
 def _argument(call: cst.Call, keyword: str, position: int) -> cst.Arg | None:
