@@ -39,7 +39,8 @@ class GatherUnbounded(Rule):
       constant, but more tasks at once than the threshold allows. A slice whose bound is
       not a constant (`urls[:limit]`), and a `range()` over a name that says it is a
       chosen limit (`range(num_workers)`, `range(self.concurrency)`, `range(max_parallel)`,
-      `range(pool_size)`), are someone's decision and not flagged;
+      `range(pool_size)`, `range(os.cpu_count())`), are someone's decision and not
+      flagged;
     - fan-out over one batch: the iterable is bound by `for group in
       itertools.batched(xs, n)` (or `more_itertools.chunked` and friends), or by a `for`
       over a call of a function whose name says it batches (`chunks`, `chunked`, `batched`,

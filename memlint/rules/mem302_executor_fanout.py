@@ -55,7 +55,8 @@ class ExecutorFanout(Rule):
       `range(WORKERS)`), a slice whose length folds (`urls[i:i + 50]`); a slice with a
       bound that is not a constant (`urls[:limit]`), one batch (`for batch in
       itertools.batched(urls, 50)`, a name like `batch` or `chunk`), and a `range()` over
-      a chosen limit (`range(num_workers)`);
+      a chosen limit (`range(num_workers)`,
+      `range(os.cpu_count())`);
     - a loop that keeps a window of futures (`if len(pending) >= limit:` with
       `wait(pending, return_when=FIRST_COMPLETED)` under it) or acquires a semaphore in
       its body (released by a done callback);
