@@ -210,6 +210,37 @@ class UnboundedLruCache(Rule):
                 return best(len(grid) - 1, 0)
             """
         ),
+        # The call form kept in a local that never leaves the function dies with it too.
+        Valid(
+            """
+            import functools
+            def claims(entries, probe):
+                now = (
+                    functools.cache(functools.partial(clock, probe))
+                    if probe
+                    else lambda: None
+                )
+                return [entry for entry in entries if now() is not None]
+            """
+        ),
+        # ... but not once it is returned.
+        Invalid(
+            """
+            import functools
+            def make_lookup(load):
+                lookup = functools.cache(load)
+                return lookup
+            """,
+            line=3,
+            column=14,
+            fixed="""
+            import functools
+            def make_lookup(load):
+                lookup = functools.lru_cache(maxsize=1024)(load)
+                return lookup
+            """,
+            applicability=Applicability.UNSAFE,
+        ),
         Valid(
             """
             import cachetools
@@ -365,6 +396,8 @@ class UnboundedLruCache(Rule):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         # Decorator expressions checked with their function, so visit_Call skips them.
         self._decorators: set[int] = set()
+        # Cache calls kept in a local that never leaves its function.
+        self._locals: set[int] = set()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # The def node carries the context it is defined in: a method has a class and no
@@ -375,8 +408,31 @@ class UnboundedLruCache(Rule):
             self._decorators.add(id(decorator.decorator))
             self._check_decorator(decorator, node, parent)
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1:
+            self._note_local_cache(node.targets[0].target, node.value, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._note_local_cache(node.target, node.value, node)
+
+    def _note_local_cache(
+        self, target: cst.BaseExpression, value: cst.BaseExpression, statement: cst.CSTNode
+    ) -> None:
+        """`now = functools.cache(...)` in a function that never lets `now` out: the cache
+        dies with the call, like a nested cached def's (skipped when its call is visited)."""
+        if not isinstance(target, cst.Name):
+            return
+        calls = [c for c in _branches(value) if isinstance(c, cst.Call)]
+        calls = [c for c in calls if names.resolves_to(self, c, _UNBOUNDED_BY_NAME) is not None]
+        if not calls:
+            return
+        function = context.context_of(self, statement).function
+        if isinstance(function, cst.FunctionDef) and not _escapes(target.value, function):
+            self._locals.update(id(call) for call in calls)
+
     def visit_Call(self, node: cst.Call) -> None:
-        if id(node) in self._decorators:
+        if id(node) in self._decorators or id(node) in self._locals:
             return
         qualified = names.resolves_to(self, node, _ALL)
         if qualified is None:
@@ -545,6 +601,13 @@ def _takes_self(method: cst.FunctionDef) -> bool:
     return not decorators & {"staticmethod", "classmethod"} and bool(method.params.params)
 
 
+def _branches(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The values an expression may take: both branches of `a if c else b`, else itself."""
+    if isinstance(value, cst.IfExp):
+        return [*_branches(value.body), *_branches(value.orelse)]
+    return [value]
+
+
 def _escapes(name: str, outer: cst.FunctionDef) -> bool:
     """Whether `outer` uses `name` other than by calling it (returns, stores or passes it)."""
     finder = _EscapeFinder(name)
@@ -567,8 +630,14 @@ class _EscapeFinder(cst.CSTVisitor):
             self.escapes = True
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        # The def's own name is a binding, not a use.
+        # The def's own name is a binding, not a use; so is an assignment's target.
         self._called.add(id(node.name))
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._called.add(id(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._called.add(id(node.target))
 
 
 def _import_from_line(module: cst.Module, source: str, name: str) -> cst.SimpleStatementLine | None:
