@@ -271,8 +271,10 @@ class Fetchall(Rule):
     name = "fetchall"
     summary = "Every row of an unlimited database query loaded into memory at once"
     default_enabled = False
-    # The DB-API method, Django's manager, SQLAlchemy's query and statement entry points.
-    triggers = ("fetchall", "execute_fetchall", "objects", "query", "execute", "scalars")
+    # The DB-API method (`execute_fetchall` too), and the attributes that start a Django
+    # queryset or a SQLAlchemy query or statement: always reached with a dot. The bare
+    # words `query` and `objects` are common in prose.
+    trigger_pattern = r"fetchall\b|\.\s*(?:objects|query|execute|scalars)\b"
     METADATA_DEPENDENCIES = (PositionProvider, *names.PROVIDERS, *bindings.PROVIDERS)
 
     cases = (
