@@ -295,9 +295,14 @@ class HttpBodyBuffered(Rule):
     code = "MEM105"
     name = "http-body-buffered"
     summary = "An HTTP body buffered whole in memory and then written to a file or hashed"
-    # Every response is fetched by, or declared with, a name spelled with one of these
-    # (`import requests as rq` names the module; `HTTPResponse` is http.client's type).
-    triggers = ("requests", "httpx", "urlopen", "aiohttp", "build_opener", "HTTPResponse")
+    # Every response comes from a client module that must be imported (an import line
+    # naming it; `from pip._vendor import requests` too), or is declared `HTTPResponse`
+    # (which a parenthesised `from http.client import (...)` may put on a line of its own).
+    # The bare words would wake the rule for every docstring that mentions "requests".
+    trigger_pattern = (
+        r"^[ \t]*(?:from|import)[ \t][^\n]*\b(?:requests|httpx|aiohttp|urllib2?)\b"
+        r"|\bHTTPResponse\b"
+    )
     METADATA_DEPENDENCIES = (
         PositionProvider,
         *names.PROVIDERS,

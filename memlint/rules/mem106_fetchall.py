@@ -271,8 +271,10 @@ class Fetchall(Rule):
     name = "fetchall"
     summary = "Every row of an unlimited database query loaded into memory at once"
     default_enabled = False
-    # The DB-API method, Django's manager, SQLAlchemy's query and statement entry points.
-    triggers = ("fetchall", "execute_fetchall", "objects", "query", "execute", "scalars")
+    # The DB-API method (`execute_fetchall` too), and the attributes that start a Django
+    # queryset or a SQLAlchemy query or statement: always reached with a dot. The bare
+    # words `query` and `objects` are common in prose.
+    trigger_pattern = r"fetchall\b|\.\s*(?:objects|query|execute|scalars)\b"
     METADATA_DEPENDENCIES = (PositionProvider, *names.PROVIDERS, *bindings.PROVIDERS)
 
     cases = (
@@ -496,15 +498,19 @@ class Fetchall(Rule):
         return _Cursor(None)
 
     def _cursor_name(self, name: cst.Name) -> _Cursor | None:
-        """The cursor a name holds when every binding of it is one, with the SQL of a
-        single `cur = conn.execute(sql)`; None when it is not known to be a cursor."""
+        """The cursor a name holds when every binding of it is one, with the SQL of the
+        `cur = conn.execute(sql)` that reaches the use (the last one above it); None when
+        it is not known to be a cursor."""
         found = bindings.name_bindings(self, name)
         if found is None or not found.bindings:
             return None
-        sqls: list[cst.BaseExpression | None] = []
+        used = self._start(name)
+        reaching: tuple[tuple[int, int], cst.BaseExpression | None] | None = None
         for binding in found.bindings:
+            bound = self._start(binding.node)
             if binding.annotation is not None and self._cursor_annotation(binding.annotation):
-                sqls.append(None)
+                if bound < used and (reaching is None or bound > reaching[0]):
+                    reaching = bound, None
                 continue
             if binding.kind not in ("assign", "annassign", "with", "walrus"):
                 return None
@@ -516,8 +522,9 @@ class Fetchall(Rule):
             made = self._cursor_call(value)
             if made is None:
                 return None
-            sqls.append(made.sql)
-        return _Cursor(sqls[0] if len(sqls) == 1 else None)
+            if bound < used and (reaching is None or bound > reaching[0]):
+                reaching = bound, made.sql
+        return _Cursor(reaching[1] if reaching is not None else None)
 
     def _cursor_annotation(self, annotation: cst.BaseExpression) -> bool:
         members = names.annotation_members(self, annotation) or []
