@@ -75,7 +75,8 @@ class Cache:
     def load(self, path: str) -> dict[str, Any] | None:
         try:
             with open(self._entry_path(path), "rb") as handle:
-                entry = json.loads(handle.read())
+                # An entry memlint wrote: one file's diagnostics, a few kilobytes.
+                entry = json.loads(handle.read())  # noqa: MEM102
         except (OSError, ValueError):
             return None
         if not isinstance(entry, dict) or entry.get("format") != _FORMAT:

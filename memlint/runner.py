@@ -181,7 +181,8 @@ def _pooled(
                 if isinstance(source, PathError):
                     window.append(source)
                 else:
-                    window.append(pool.submit(_worker_one, source))
+                    # Bounded: the loop below drains the window to under `limit` first.
+                    window.append(pool.submit(_worker_one, source))  # noqa: MEM302
                 while len(window) >= limit or (window and _ready(window[0])):
                     yield _result(window.popleft())
             while window:

@@ -336,7 +336,8 @@ def _values(node: cst.CSTNode, name: str) -> list[cst.CSTNode]:
 # -- the walk's tables ---------------------------------------------------------------------------
 
 # For each node class, the fields that can hold child nodes (learnt on first sight).
-_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+# One entry per libcst node class: bounded by libcst.
+_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}  # noqa: MEM203
 
 
 def _field_names(kind: type[cst.CSTNode]) -> tuple[str, ...]:
