@@ -86,3 +86,37 @@ def test_a_decorator_naming_the_def_is_not_a_self_reference() -> None:
         return x
     """
     assert not _candidate(code)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # Delegation to another object's method of the same name: not a self-call.
+        "class F:\n    def close(self):\n        self._sock.close()\n        other.close()\n",
+        # A self-call in one branch only: a base case exists.
+        "def f(n):\n    if n:\n        return f(n - 1)\n    return 0\n",
+        "def f(n):\n    return f(n - 1) if n else 0\n",
+        "def f(n):\n    return n and f(n - 1)\n",
+        # In a `for` body, a lambda, a comprehension's element: may run zero times.
+        "def walk(node):\n    for child in node:\n        walk(child)\n",
+        "def f(xs):\n    return [f(x) for x in xs]\n",
+        "def f():\n    return lambda: f()\n",
+        "def f(x):\n    while x:\n        f(x)\n",
+    ],
+)
+def test_recursion_that_cannot_be_sure_is_not_a_candidate(code: str) -> None:
+    assert not UnboundedRecursion.ast_candidate(ast.parse(code))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def f(n):\n    if n:\n        return f(n - 1)\n    else:\n        return f(n + 1)\n",
+        "def f(x):\n    while True:\n        f(x)\n",
+        "def f(xs):\n    return [x for x in f(xs)]\n",
+        "class C:\n    @property\n    def name(self):\n        return self.name\n",
+        "class C:\n    def m(self):\n        return C.m(self)\n",
+    ],
+)
+def test_sure_recursion_is_a_candidate(code: str) -> None:
+    assert UnboundedRecursion.ast_candidate(ast.parse(code))

@@ -731,26 +731,32 @@ class UnboundedRecursion(Rule):
 
     @staticmethod
     def ast_candidate(tree: ast.Module) -> bool:
-        """Whether some function calls its own name or touches an attribute of its name.
+        """Whether some function refers to itself where that surely runs (conservative).
 
-        Conservative: `f(...)` anywhere in the body of a def `f` (nested scopes included),
-        and any `x.f` there (`self.f()`, `cls.f()`, `C.f()`, a property's `self.f`).
+        A self-reference is a call of the def's own name, or `<r>.<name>` with `r` the
+        def's first parameter or a class of the module (`self.f()`, `cls.f()`, `C.f()`, a
+        property's `self.f`). It counts unless it sits where the rule never counts one: a
+        `for` body, a `while` body other than `while True`, a lambda, a comprehension (but
+        its first iterable), a nested def, the right side of `and`/`or`, or one branch of
+        an `if`/`x if c else y` whose other branch refers to nothing. Earlier returns are
+        not looked at (the rule decides those).
         """
-        stack: list[tuple[ast.AST, str]] = [(tree, "")]
+        classes = frozenset(n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef))
+        stack: list[tuple[ast.AST, _Own | None, bool]] = [(tree, None, False)]
         while stack:
-            node, own = stack.pop()
+            node, own, sure = stack.pop()
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                stack.extend((child, own) for child in node.decorator_list)
-                stack.extend((statement, node.name) for statement in node.body)
+                stack += [(child, own, sure) for child in (*node.decorator_list, node.args)]
+                first = (node.args.posonlyargs + node.args.args)[:1]
+                mine = _Own(node.name, classes | {arg.arg for arg in first})
+                stack += [(statement, mine, True) for statement in node.body]
                 continue
-            if own:
-                if isinstance(node, ast.Attribute) and node.attr == own:
-                    return True
-                if isinstance(node, ast.Call):
-                    func = node.func
-                    if isinstance(func, ast.Name) and func.id == own:
-                        return True
-            stack.extend((child, own) for child in ast.iter_child_nodes(node))
+            if own is None:
+                stack += [(child, None, False) for child in ast.iter_child_nodes(node)]
+                continue
+            if sure and _refers(node, own):
+                return True
+            stack += [(child, own, sure and ok) for child, ok in _sure_children(node, own)]
         return False
 
     # -- the traversal --------------------------------------------------------------------
@@ -957,3 +963,57 @@ class UnboundedRecursion(Rule):
             elif f"{name}.deleter" not in shapes:
                 getters += 1
         return getters == 1 and (kind == "getter" or setters == 1)
+
+
+# -- the ast pre-filter ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Own:
+    """A def seen by the pre-filter: its name, and the names a self-reference goes through."""
+
+    name: str
+    receivers: frozenset[str]
+
+
+def _refers(node: ast.AST, own: _Own) -> bool:
+    if isinstance(node, ast.Attribute):
+        value = node.value
+        return node.attr == own.name and isinstance(value, ast.Name) and value.id in own.receivers
+    func = node.func if isinstance(node, ast.Call) else None
+    return isinstance(func, ast.Name) and func.id == own.name
+
+
+def _mentions(nodes: Sequence[ast.AST], own: _Own) -> bool:
+    return any(_refers(inner, own) for node in nodes for inner in ast.walk(node))
+
+
+def _sure_children(node: ast.AST, own: _Own) -> Sequence[tuple[ast.AST, bool]]:
+    """`node`'s children, each with whether it runs whenever `node` does (as far as the
+    rule counts it); True wherever unsure, so the pre-filter never hides a finding."""
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return [(node.target, True), (node.iter, True)] + [
+            (child, False) for child in (*node.body, *node.orelse)
+        ]
+    if isinstance(node, ast.While):
+        endless = isinstance(node.test, ast.Constant) and bool(node.test.value)
+        return (
+            [(node.test, True)]
+            + [(child, endless) for child in node.body]
+            + [(child, False) for child in node.orelse]
+        )
+    if isinstance(node, (ast.If, ast.IfExp)):
+        body = node.body if isinstance(node.body, list) else [node.body]
+        orelse = node.orelse if isinstance(node.orelse, list) else [node.orelse]
+        both = _mentions(body, own) and _mentions(orelse, own)
+        return [(node.test, True)] + [(child, both) for child in (*body, *orelse)]
+    if isinstance(node, ast.BoolOp):
+        return [(node.values[0], True)] + [(value, False) for value in node.values[1:]]
+    if isinstance(node, ast.Lambda):
+        return [(node.args, True), (node.body, False)]
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        first = node.generators[0].iter
+        return [(first, True)] + [
+            (child, False) for child in ast.iter_child_nodes(node) if child is not first
+        ]
+    return [(child, True) for child in ast.iter_child_nodes(node)]
