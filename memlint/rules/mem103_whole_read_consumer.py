@@ -18,6 +18,7 @@ from libcst.metadata import (
 from memlint.diagnostics import Applicability
 from memlint.rule import FixSpec, Invalid, Rule, Valid
 from memlint.semantic import bindings, constants, files, names
+from memlint.semantic.uses import HarmlessUses
 
 _Kind = Literal["hash", "encode", "regex", "split", "count", "len", "stream", "checksum"]
 
@@ -197,7 +198,7 @@ def _unlimited_split(call: cst.Call) -> tuple[bool, bool]:
     return True, lines
 
 
-class WholeReadConsumer(Rule):
+class WholeReadConsumer(HarmlessUses, Rule):
     """
     ## What it does
     Flags a whole-file read handed to something that could have taken the file in chunks:
@@ -525,38 +526,11 @@ class WholeReadConsumer(Rule):
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        # Names used only where they do not need the read whole: consumers' data and
-        # truthiness tests, by node id.
-        self._harmless: set[int] = set()
+        super().__init__(*args, **kwargs)
         # Consumers of a name bound to a read: reported at the end, once every use is known.
         self._pending: list[tuple[_Use, files.WholeRead]] = []
 
     # -- uses that do not need the whole content ----------------------------------------
-
-    def _harmless_use(self, node: cst.BaseExpression | None) -> None:
-        if isinstance(node, cst.Name):
-            self._harmless.add(id(node))
-
-    def visit_If(self, node: cst.If) -> None:
-        self._harmless_use(node.test)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._harmless_use(node.test)
-
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        self._harmless_use(node.test)
-
-    def visit_Assert(self, node: cst.Assert) -> None:
-        self._harmless_use(node.test)
-
-    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
-        if isinstance(node.operator, cst.Not):
-            self._harmless_use(node.expression)
-
-    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        self._harmless_use(node.left)
-        self._harmless_use(node.right)
 
     # -- consumers -----------------------------------------------------------------------
 
@@ -639,17 +613,6 @@ class WholeReadConsumer(Rule):
         if not targets or len(targets) != len(referents) or not isinstance(targets[0], cst.Name):
             return None
         return bindings.name_bindings(self, targets[0])
-
-    def _only_consumed(self, name: cst.Name) -> bool:
-        """Whether every use of the binding `name` reads is a consumer or a truth test."""
-        scope = self.get_metadata(ScopeProvider, name, None)
-        if scope is None:
-            return False
-        referents = {r for a in scope.accesses[name] if a.node is name for r in a.referents}
-        if len(referents) != 1:
-            return False
-        (binding,) = referents
-        return all(id(access.node) in self._harmless for access in binding.references)
 
     # -- reporting ---------------------------------------------------------------------
 

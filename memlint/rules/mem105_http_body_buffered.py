@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 import libcst as cst
-from libcst.metadata import PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Confidence
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import bindings, constants, files, names
+from memlint.semantic.uses import HarmlessUses
 
 _Library = Literal["requests", "httpx", "urllib", "aiohttp"]
 _Sink = Literal["write", "hash"]
@@ -219,7 +220,7 @@ class _SelfAssignments(cst.CSTVisitor):
             self.found.setdefault(attribute, []).append(node.value)
 
 
-class HttpBodyBuffered(Rule):
+class HttpBodyBuffered(HarmlessUses, Rule):
     """
     ## What it does
     Flags an HTTP response body that is buffered whole in memory and then written to a
@@ -479,12 +480,9 @@ class HttpBodyBuffered(Rule):
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self._classes: list[cst.ClassDef] = []
         self._self_assignments: dict[int, dict[str, list[cst.BaseExpression]]] = {}
-        # Names used only where the body is not needed whole: sink data, truth tests,
-        # `len()`, by node id.
-        self._harmless: set[int] = set()
         # Sinks of a body reached through a name: reported at the end, once every use of
         # the name is known.
         self._pending: list[tuple[cst.Call, _Sink, _Body, Confidence]] = []
@@ -510,30 +508,6 @@ class HttpBodyBuffered(Rule):
         return found.get(attribute, [])
 
     # -- uses that do not need the whole body ---------------------------------------------
-
-    def _harmless_use(self, node: cst.BaseExpression | None) -> None:
-        if isinstance(node, cst.Name):
-            self._harmless.add(id(node))
-
-    def visit_If(self, node: cst.If) -> None:
-        self._harmless_use(node.test)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._harmless_use(node.test)
-
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        self._harmless_use(node.test)
-
-    def visit_Assert(self, node: cst.Assert) -> None:
-        self._harmless_use(node.test)
-
-    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
-        if isinstance(node.operator, cst.Not):
-            self._harmless_use(node.expression)
-
-    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        self._harmless_use(node.left)
-        self._harmless_use(node.right)
 
     # -- sinks ----------------------------------------------------------------------------
 
@@ -619,17 +593,6 @@ class HttpBodyBuffered(Rule):
             and names.resolves_to(self, b.value, calls) is not None
             for b in found.bindings
         )
-
-    def _only_consumed(self, name: cst.Name) -> bool:
-        """Whether every use of the binding `name` reads is harmless (a sink, a test)."""
-        scope = self.get_metadata(ScopeProvider, name, None)
-        if scope is None:
-            return False
-        referents = {r for a in scope.accesses[name] if a.node is name for r in a.referents}
-        if len(referents) != 1:
-            return False
-        (binding,) = referents
-        return all(id(access.node) in self._harmless for access in binding.references)
 
     # -- bodies ---------------------------------------------------------------------------
 
