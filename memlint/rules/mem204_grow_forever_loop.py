@@ -19,7 +19,7 @@ from libcst.metadata import (
 
 from memlint.diagnostics import Confidence
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import context, names
+from memlint.semantic import bindings, context, names
 from memlint.semantic.constants import fold
 
 # Methods that put something into a list, dict, set or deque.
@@ -711,17 +711,7 @@ class GrowForeverLoop(Rule):
         return found[key]
 
     def _owner_scope(self, name: cst.Name) -> Scope | None:
-        scope = self.get_metadata(ScopeProvider, name, None)
-        if scope is None:
-            return None
-        accesses = [access for access in scope.accesses[name] if access.node is name]
-        if accesses:
-            owners = {r.scope for access in accesses for r in access.referents}
-        else:
-            # A binding target (`x += [v]`) is no access: the scope it binds in.
-            bound = scope.assignments[name.value]
-            owners = {a.scope for a in bound if isinstance(a, Assignment) and a.node is name}
-        return owners.pop() if len(owners) == 1 else None
+        return bindings.owner_scope(self, name)
 
     def _self_class(self, name: cst.Name) -> cst.ClassDef | None:
         """The class whose method's first parameter `name` is (`self`, `cls`)."""

@@ -64,13 +64,8 @@ def home_scope(scope: Scope) -> Scope:
     return scope
 
 
-def name_bindings(visitor: MetadataDependent, name: cst.Name) -> NameBindings | None:
-    """The bindings of the name read (or bound) at `name`, when they can all be seen.
-
-    None when `name` is not a local name, when the name is bound in another
-    scope than the one it is read in (an enclosing function, `global`, `nonlocal`, the
-    module seen from a function), or when one of its bindings is an import.
-    """
+def owner_scope(visitor: MetadataDependent, name: cst.Name) -> Scope | None:
+    """The one scope that binds the name read (or bound) at `name`, or None."""
     scope = visitor.get_metadata(ScopeProvider, name, None)
     if scope is None:
         return None
@@ -81,9 +76,20 @@ def name_bindings(visitor: MetadataDependent, name: cst.Name) -> NameBindings | 
         # A binding target (`s` in `s += s`) is no access: the scope it binds in.
         bound = scope.assignments[name.value]
         owners = {a.scope for a in bound if isinstance(a, Assignment) and a.node is name}
-    if len(owners) != 1:
+    return owners.pop() if len(owners) == 1 else None
+
+
+def name_bindings(visitor: MetadataDependent, name: cst.Name) -> NameBindings | None:
+    """The bindings of the name read (or bound) at `name`, when they can all be seen.
+
+    None when `name` is not a local name, when the name is bound in another
+    scope than the one it is read in (an enclosing function, `global`, `nonlocal`, the
+    module seen from a function), or when one of its bindings is an import.
+    """
+    scope = visitor.get_metadata(ScopeProvider, name, None)
+    owner = owner_scope(visitor, name)
+    if scope is None or owner is None:
         return None
-    owner = owners.pop()
     home = home_scope(owner)
     if home is not home_scope(scope):
         return None
