@@ -10,7 +10,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
 
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import bindings, context, names
+from memlint.semantic import astindex, bindings, context, names
 from memlint.semantic.constants import ModuleConstantsProvider, Number, fold
 
 # A `for` over `range()` of at most this many constant steps is bounded by the code.
@@ -60,11 +60,15 @@ def literal_starts(tree: ast.Module) -> frozenset[str]:
     """Names bound somewhere in the module to a str/bytes literal or an argument-less call
     (`""`, `b""`, f-strings, `str()`): the only names whose `+=` the rule can flag."""
     found: set[str] = set()
-    for node in ast.walk(tree):
+    assigned: list[ast.Assign | ast.AnnAssign] = [
+        *astindex.nodes(tree, ast.Assign),
+        *astindex.nodes(tree, ast.AnnAssign),
+    ]
+    for node in assigned:
         targets: list[ast.expr]
         if isinstance(node, ast.Assign):
             targets = node.targets
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        elif node.value is not None:
             targets = [node.target]
         else:
             continue
@@ -79,7 +83,11 @@ def literal_starts(tree: ast.Module) -> frozenset[str]:
 
 
 def _grows_a_start(tree: ast.Module, starts: frozenset[str]) -> bool:
-    for node in ast.walk(tree):
+    grown: list[ast.AugAssign | ast.Assign] = [
+        *astindex.nodes(tree, ast.AugAssign),
+        *astindex.nodes(tree, ast.Assign),
+    ]
+    for node in grown:
         target: ast.expr
         if isinstance(node, ast.AugAssign):
             target, added = node.target, isinstance(node.op, ast.Add)

@@ -11,7 +11,7 @@ import libcst as cst
 from libcst.metadata import Assignment, PositionProvider, Scope, ScopeProvider
 
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import names
+from memlint.semantic import astindex, names
 from memlint.semantic.context import truthiness
 
 if TYPE_CHECKING:
@@ -741,7 +741,7 @@ class UnboundedRecursion(Rule):
         an `if`/`x if c else y` whose other branch refers to nothing. Earlier returns are
         not looked at (the rule decides those).
         """
-        classes = frozenset(n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef))
+        classes = frozenset(n.name for n in astindex.nodes(tree, ast.ClassDef))
         stack: list[tuple[ast.AST, _Own | None, bool]] = [(tree, None, False)]
         while stack:
             node, own, sure = stack.pop()

@@ -18,7 +18,7 @@ from libcst.metadata import (
 )
 
 from memlint.diagnostics import Confidence
-from memlint.semantic import constants, names
+from memlint.semantic import astindex, constants, names
 from memlint.semantic.bindings import Binding, NameBindings, name_bindings
 
 PROVIDERS = (ScopeProvider, QualifiedNameProvider)
@@ -328,7 +328,12 @@ def _evidence_of(
 
     found = set(aliases)
     links: list[tuple[str, str]] = []  # (name, a name its value mentions)
-    for node in ast.walk(tree):
+    relevant: list[ast.AST] = [
+        node
+        for kind in (ast.Attribute, ast.arg, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem)
+        for node in astindex.nodes(tree, kind)
+    ]
+    for node in relevant:
         bound: list[ast.expr] = []
         value: ast.expr | None = None
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):

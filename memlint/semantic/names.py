@@ -11,6 +11,8 @@ from libcst import MetadataDependent
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
+from memlint.semantic import astindex
+
 PROVIDERS = (QualifiedNameProvider,)
 _LITERALS = (
     cst.SimpleString,
@@ -77,23 +79,22 @@ class Imports:
     def of(cls, tree: ast.Module) -> Imports:
         bound: dict[str, set[str]] = {}
         star = False
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        bound.setdefault(alias.asname, set()).add(alias.name)
-                    else:
-                        head = alias.name.split(".", 1)[0]
-                        bound.setdefault(head, set()).add(head)
-            elif isinstance(node, ast.ImportFrom):
-                module = "." * node.level + (node.module or "")
-                for alias in node.names:
-                    if alias.name == "*":
-                        star = True
-                    else:
-                        local = alias.asname or alias.name
-                        joined = f"{module}.{alias.name}" if node.module else module + alias.name
-                        bound.setdefault(local, set()).add(joined)
+        for node in astindex.nodes(tree, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    bound.setdefault(alias.asname, set()).add(alias.name)
+                else:
+                    head = alias.name.split(".", 1)[0]
+                    bound.setdefault(head, set()).add(head)
+        for imported in astindex.nodes(tree, ast.ImportFrom):
+            module = "." * imported.level + (imported.module or "")
+            for alias in imported.names:
+                if alias.name == "*":
+                    star = True
+                else:
+                    local = alias.asname or alias.name
+                    joined = f"{module}.{alias.name}" if imported.module else module + alias.name
+                    bound.setdefault(local, set()).add(joined)
         return cls({name: frozenset(found) for name, found in bound.items()}, star)
 
     def may_resolve(self, node: cst.CSTNode, candidates: Collection[str]) -> bool:
