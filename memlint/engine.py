@@ -289,11 +289,14 @@ def lint_source(
     *,
     module: cst.Module | None = None,
     line_noqa: bool = True,
+    prefilter: bool = True,
 ) -> FileResult:
     """Analyse one file's source. Never raises for bad input: that is a MEM000 diagnostic.
 
     `line_noqa=False` leaves `# noqa` comments to the caller (flake8 applies its own, and
     its `--disable-noqa` must work); `# memlint: disable-file` is applied either way.
+    `prefilter=False` runs every enabled rule on every file, whatever its text and CPython
+    tree hold: the reference the pre-filter is checked against (never faster).
     """
     enabled = registry.enabled_codes(settings, path)
     if isinstance(source, bytes):
@@ -306,13 +309,14 @@ def lint_source(
     else:
         text = source[1:] if source.startswith("\ufeff") else source
 
-    rules = candidate_rules(text, registry.rules_for(enabled))
+    every_rule = [rule for rule in registry.rules_for(enabled) if not rule.synthetic]
+    rules = candidate_rules(text, every_rule) if prefilter else every_rule
     diagnostics: list[Diagnostic] = []
     errors: list[str] = []
     parsed = False
     if rules and module is None:
         verdict = _cpython_verdict(text, path)
-        if isinstance(verdict, ast.Module):
+        if isinstance(verdict, ast.Module) and prefilter:
             rules = ast_candidate_rules(verdict, rules)
         parsed_or_error: cst.Module | Diagnostic | None = (
             _parse(text, path, verdict) if rules else None
