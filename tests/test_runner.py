@@ -161,6 +161,32 @@ def test_settings_change_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert outcome.diagnostics[0].fix.edits[0].content == "7"  # maxsize=None -> maxsize=7
 
 
+def test_version_change_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = _files(tmp_path / "src", 2)
+    counting = _Counting(monkeypatch)
+    _cached_run(files, tmp_path / "cache")
+    before = fingerprint(settings_for())
+    monkeypatch.setattr(memlint_cache, "__version__", "999.0")
+    assert fingerprint(settings_for()) != before
+    _cached_run(files, tmp_path / "cache")
+    assert len(counting.paths) == 4  # both files analysed again under the new version
+    _cached_run(files, tmp_path / "cache")
+    assert len(counting.paths) == 4  # and cached under it
+
+
+def test_memlint_code_change_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A development checkout: same version, edited rule code, so the old results are stale."""
+    package = tmp_path / "memlint"
+    (package / "rules").mkdir(parents=True)
+    rule = package / "rules" / "mem201.py"
+    rule.write_text("# a rule\n")
+    monkeypatch.setattr(memlint_cache, "__file__", str(package / "cache.py"))
+    before = fingerprint(settings_for())
+    os.utime(rule, ns=(1, 1))
+    assert fingerprint(settings_for()) != before
+    assert fingerprint(settings_for()) == fingerprint(settings_for())
+
+
 @pytest.mark.parametrize(
     "corruption",
     [
