@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 from libcst.metadata import PositionProvider
 
@@ -165,6 +167,12 @@ class DecompressWhole(Rule):
     name = "decompress-whole"
     summary = "A one-shot decompression that inflates a whole payload in memory at once"
     triggers = ("decompress",)
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Decompressors are only ever reached through an import."""
+        return names.Imports.of(tree).may_name(_ONE_SHOT.keys() | _DECOMPRESSORS.keys())
+
     METADATA_DEPENDENCIES = (
         PositionProvider,
         *names.PROVIDERS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Sequence
 
@@ -11,7 +12,7 @@ from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Applicability
 from memlint.rule import FixSpec, Invalid, Replacement, Rule, Valid
-from memlint.semantic import context, names
+from memlint.semantic import astindex, context, names
 
 _LRU_FAMILY = frozenset(
     {
@@ -27,6 +28,39 @@ _LRU_FAMILY = frozenset(
 _UNBOUNDED_BY_NAME = frozenset({"functools.cache"})
 _CACHETOOLS_CACHED = frozenset({"cachetools.cached"})
 _ALL = _LRU_FAMILY | _UNBOUNDED_BY_NAME | _CACHETOOLS_CACHED
+
+
+def _may_be_unbounded(call: ast.Call, meanings: frozenset[str]) -> bool:
+    """The CPython-tree twin of `_unbounded_call` and the `functools.cache(fn)` check."""
+    if meanings & (_UNBOUNDED_BY_NAME | _CACHETOOLS_CACHED):
+        return True
+    if not meanings & _LRU_FAMILY:
+        return False
+    keyword = next((k.value for k in call.keywords if k.arg == "maxsize"), None)
+    maxsize = keyword if keyword is not None else (call.args[0] if call.args else None)
+    return isinstance(maxsize, ast.Constant) and maxsize.value is None
+
+
+def may_flag(tree: ast.Module) -> bool:
+    """Whether the module holds a call or decorator the rule can flag, read from CPython's
+    tree through the imports (a cache is only ever reached through an import)."""
+    imports = names.Imports.of(tree)
+    if imports.star:
+        return True
+    for call in astindex.nodes(tree, ast.Call):
+        meanings = imports.meanings(call.func)
+        if meanings & _ALL and _may_be_unbounded(call, meanings):
+            return True
+    defs: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
+        *astindex.nodes(tree, ast.FunctionDef),
+        *astindex.nodes(tree, ast.AsyncFunctionDef),
+    ]
+    return any(
+        imports.meanings(decorator) & _UNBOUNDED_BY_NAME
+        for function in defs
+        for decorator in function.decorator_list
+        if not isinstance(decorator, ast.Call)
+    )
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
@@ -137,6 +171,10 @@ class UnboundedLruCache(Rule):
         "rr_cache",
     )
     METADATA_DEPENDENCIES = (PositionProvider, *names.PROVIDERS, *context.PROVIDERS)
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        return may_flag(tree)
 
     cases = (
         Valid(

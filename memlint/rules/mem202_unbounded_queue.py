@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import Optional, Union
@@ -192,6 +193,12 @@ class UnboundedQueue(Rule):
     fixable = True
     options = ("queue_maxsize",)
     triggers = ("Queue", "LifoQueue", "PriorityQueue", "SimpleQueue", "JoinableQueue", "deque")
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Queues and deques are only ever reached through an import."""
+        return names.Imports.of(tree).may_name(_QUEUES | _DEQUE)
+
     METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider, *names.PROVIDERS, *context.PROVIDERS)
 
     cases = (

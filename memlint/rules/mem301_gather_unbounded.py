@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 
 import libcst as cst
 
 from memlint.diagnostics import Confidence
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import context, fanout, names
+from memlint.semantic import astindex, context, fanout, names
 
 _TASK_GROUP = frozenset({"asyncio.TaskGroup", "asyncio.taskgroups.TaskGroup"})
 
@@ -139,6 +140,18 @@ class GatherUnbounded(Rule):
     # by name (`import asyncio`, `from asyncio import gather`, `from asyncio.tasks import
     # wait`), so the word is always there.
     triggers = ("asyncio",)
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """A call of asyncio's `gather`/`wait`/`as_completed`, or `<r>.create_task(...)`
+        with a `TaskGroup` reachable through the imports."""
+        if names.calls_to(tree, fanout.CONSUMERS):
+            return True
+        return names.Imports.of(tree).may_name(_TASK_GROUP) and any(
+            isinstance(call.func, ast.Attribute) and call.func.attr == "create_task"
+            for call in astindex.nodes(tree, ast.Call)
+        )
+
     METADATA_DEPENDENCIES = (*names.PROVIDERS, *context.PROVIDERS, *fanout.PROVIDERS)
 
     cases = (

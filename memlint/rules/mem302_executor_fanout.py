@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 
 import libcst as cst
 
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import context, fanout, names
+from memlint.semantic import astindex, context, fanout, names
 
 _EXECUTORS = frozenset(
     {
@@ -128,6 +129,16 @@ class ExecutorFanout(Rule):
     # The receiver must be shown to be an executor, and every way to show it spells one of
     # these classes in the file: the constructor, the `with`, an annotation, an import.
     triggers = ("Executor", "ThreadPoolExecutor", "ProcessPoolExecutor", "InterpreterPoolExecutor")
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """An executor is only ever reached through an import; and only `.submit(...)`
+        and `.map(...)` calls are looked at."""
+        return names.Imports.of(tree).may_name(_EXECUTORS) and any(
+            isinstance(call.func, ast.Attribute) and call.func.attr in ("submit", "map")
+            for call in astindex.nodes(tree, ast.Call)
+        )
+
     METADATA_DEPENDENCIES = (*names.PROVIDERS, *context.PROVIDERS, *fanout.PROVIDERS)
 
     cases = (

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 
 import libcst as cst
 
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import context, fanout, names
+from memlint.semantic import astindex, context, fanout, names
 
 _CREATE = frozenset(
     {
@@ -124,6 +125,18 @@ class CreateTaskLoop(Rule):
     options = ("fanout_threshold",)
     # `loop.create_task` and `asyncio.create_task` both spell the method or function.
     triggers = ("create_task", "ensure_future")
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """A call of asyncio's `create_task`/`ensure_future`, or `<r>.create_task(...)`
+        with an event loop reachable through the imports."""
+        if names.calls_to(tree, _CREATE):
+            return True
+        return names.Imports.of(tree).may_name(_EVENT_LOOPS) and any(
+            isinstance(call.func, ast.Attribute) and call.func.attr == "create_task"
+            for call in astindex.nodes(tree, ast.Call)
+        )
+
     METADATA_DEPENDENCIES = (*names.PROVIDERS, *context.PROVIDERS, *fanout.PROVIDERS)
 
     cases = (

@@ -83,22 +83,32 @@ def literal_starts(tree: ast.Module) -> frozenset[str]:
 
 
 def _grows_a_start(tree: ast.Module, starts: frozenset[str]) -> bool:
+    """Whether a `name += ...` or `name = name + ...` of a literal-started name sits in a
+    loop (any loop around it, whatever scope: the rule decides which loops count)."""
     grown: list[ast.AugAssign | ast.Assign] = [
         *astindex.nodes(tree, ast.AugAssign),
         *astindex.nodes(tree, ast.Assign),
     ]
+    growing: set[int] = set()
     for node in grown:
         target: ast.expr
         if isinstance(node, ast.AugAssign):
             target, added = node.target, isinstance(node.op, ast.Add)
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+        elif len(node.targets) == 1:
             target = node.targets[0]
             added = isinstance(node.value, ast.BinOp) and isinstance(node.value.op, ast.Add)
         else:
             continue
         if added and isinstance(target, ast.Name) and target.id in starts:
-            return True
-    return False
+            growing.add(id(node))
+    if not growing:
+        return False
+    loops: list[ast.For | ast.AsyncFor | ast.While] = [
+        *astindex.nodes(tree, ast.For),
+        *astindex.nodes(tree, ast.AsyncFor),
+        *astindex.nodes(tree, ast.While),
+    ]
+    return any(id(inner) in growing for loop in loops for inner in ast.walk(loop))
 
 
 class ConcatInLoop(Rule):

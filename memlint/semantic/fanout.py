@@ -159,6 +159,8 @@ _GATHER = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 _WAITERS = frozenset(
     {"asyncio.wait", "asyncio.tasks.wait", "asyncio.as_completed", "asyncio.tasks.as_completed"}
 )
+# Every asyncio call whose arguments `consumed` reads (for the rules' ast filters).
+CONSUMERS = _GATHER | _WAITERS
 # Calls that block until some work finishes, for windows kept without `await` (threads).
 _WAIT_CALLS = frozenset({"wait", "as_completed", "result", "join", "acquire"})
 _SEMAPHORE_WORDS = frozenset({"sem", "sema", "semaphore", "limiter", "throttle", "throttler"})

@@ -30,6 +30,7 @@ _LITERALS = (
     cst.DictComp,
 )
 _RESOLVED = (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN)
+_IMPORTS = "_memlint_imports"  # where Imports.of keeps its answer on a tree
 
 
 def qualified_names(visitor: MetadataDependent, node: cst.CSTNode) -> frozenset[str]:
@@ -77,6 +78,15 @@ class Imports:
 
     @classmethod
     def of(cls, tree: ast.Module) -> Imports:
+        """The tree's imports, computed once per tree (the ast filters and the rules share it)."""
+        found: Imports | None = getattr(tree, _IMPORTS, None)
+        if found is None:
+            found = cls._read(tree)
+            setattr(tree, _IMPORTS, found)
+        return found
+
+    @classmethod
+    def _read(cls, tree: ast.Module) -> Imports:
         bound: dict[str, set[str]] = {}
         star = False
         for node in astindex.nodes(tree, ast.Import):
@@ -96,6 +106,33 @@ class Imports:
                     joined = f"{module}.{alias.name}" if imported.module else module + alias.name
                     bound.setdefault(local, set()).add(joined)
         return cls({name: frozenset(found) for name, found in bound.items()}, star)
+
+    def meanings(self, node: ast.expr) -> frozenset[str]:
+        """What an `a.b.c` chain of CPython's tree may name through the imports (as
+        `may_resolve` reads libcst's: through calls and subscripts); empty if no import."""
+        parts: list[str] = []
+        while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+            if isinstance(node, ast.Attribute):
+                parts.append(node.attr)
+                node = node.value
+            else:
+                node = node.func if isinstance(node, ast.Call) else node.value
+        if not isinstance(node, ast.Name):
+            return frozenset()
+        tail = "".join(f".{part}" for part in reversed(parts))
+        return frozenset(meaning + tail for meaning in self.bound.get(node.id, ()))
+
+    def may_name(self, candidates: Collection[str]) -> bool:
+        """Whether some import can lead to one of `candidates` (imported names only, not
+        builtins): False means no name in the module can resolve to any of them."""
+        if self.star:
+            return True
+        return any(
+            candidate == meaning or candidate.startswith(meaning + ".")
+            for meanings in self.bound.values()
+            for meaning in meanings
+            for candidate in candidates
+        )
 
     def may_resolve(self, node: cst.CSTNode, candidates: Collection[str]) -> bool:
         """False only when `node` cannot refer to any of `candidates`."""
@@ -130,6 +167,19 @@ class Imports:
             if full in candidates or any(full.startswith(c + ".") for c in candidates):
                 return True
         return False
+
+
+def calls_to(tree: ast.Module, candidates: Collection[str]) -> list[ast.Call]:
+    """The calls of CPython's tree whose callee may be one of `candidates` (imported names,
+    not builtins), read through the imports as libcst's qualified names would be. With a
+    star import, every call."""
+    imports = Imports.of(tree)
+    calls = astindex.nodes(tree, ast.Call)
+    if imports.star:
+        return calls
+    if not imports.may_name(candidates):
+        return []
+    return [call for call in calls if not imports.meanings(call.func).isdisjoint(candidates)]
 
 
 def import_alias(module: cst.Module, qualified: str) -> str | None:
