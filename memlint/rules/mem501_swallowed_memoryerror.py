@@ -11,23 +11,10 @@ from libcst.metadata import Assignment, GlobalScope, PositionProvider, ScopeProv
 
 from memlint.diagnostics import Applicability
 from memlint.rule import FixSpec, Invalid, Rule, Valid
-from memlint.semantic import names
+from memlint.semantic import context, names
 
 _MEMORY_ERROR = frozenset({"builtins.MemoryError"})
-# Calls that never return: the process ends, or the test stops with an exception.
-_EXITS = frozenset(
-    {
-        "sys.exit",
-        "os._exit",
-        "os.abort",
-        "builtins.exit",
-        "builtins.quit",
-        "pytest.exit",
-        "pytest.fail",
-        "pytest.skip",
-        "pytest.xfail",
-    }
-)
+_EXITS = context.NEVER_RETURNS
 # unittest.TestCase methods that always raise (fail, or skip the test).
 _TESTCASE_EXITS = m.Call(
     func=m.Attribute(value=m.Name("self"), attr=m.Name("fail") | m.Name("skipTest"))

@@ -11,7 +11,7 @@ import libcst as cst
 from libcst.metadata import Assignment, PositionProvider, Scope, ScopeProvider
 
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import astindex, names
+from memlint.semantic import astindex, context, names
 from memlint.semantic.context import truthiness
 
 if TYPE_CHECKING:
@@ -38,20 +38,7 @@ _TRANSPARENT = frozenset(
 )
 _GETTERS = frozenset({"builtins.property", "functools.cached_property"})
 _STATIC = frozenset({"builtins.staticmethod"})
-# Calls that never return (the process ends, or the test stops).
-_EXIT_CALLS = frozenset(
-    {
-        "sys.exit",
-        "os._exit",
-        "os.abort",
-        "builtins.exit",
-        "builtins.quit",
-        "pytest.exit",
-        "pytest.fail",
-        "pytest.skip",
-        "pytest.xfail",
-    }
-)
+_EXIT_CALLS = context.NEVER_RETURNS
 _EXIT_WORDS = frozenset(q.rsplit(".", 1)[-1] for q in _EXIT_CALLS)
 # Builtins that take at least one item from the iterable they are given.
 _CONSUMERS = frozenset(

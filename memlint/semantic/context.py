@@ -224,7 +224,10 @@ def _string_truthiness(node: cst.BaseExpression) -> bool | None:
 
 # -- exits -------------------------------------------------------------------------------------
 
-_EXIT_CALLS = frozenset({"sys.exit", "os._exit", "os.abort", "builtins.exit", "builtins.quit"})
+# Calls after which the process is gone.
+PROCESS_EXITS = frozenset({"sys.exit", "os._exit", "os.abort", "builtins.exit", "builtins.quit"})
+# Calls that never return: the process ends, or the test stops with an exception.
+NEVER_RETURNS = PROCESS_EXITS | {"pytest.exit", "pytest.fail", "pytest.skip", "pytest.xfail"}
 _TERMINAL = (cst.Return, cst.Raise, cst.Break, cst.Continue)
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _NESTED_LOOP_INSIDE = frozenset({"target", "test", "body"})
@@ -293,7 +296,7 @@ def _is_exit_call(visitor: MetadataDependent, node: cst.Call) -> bool:
     # Not by the called name alone: `from sys import exit as leave` is an exit.
     if not isinstance(node.func, (cst.Name, cst.Attribute)):
         return False
-    return names.resolves_to(visitor, node, _EXIT_CALLS) is not None
+    return names.resolves_to(visitor, node, PROCESS_EXITS) is not None
 
 
 def _live(
