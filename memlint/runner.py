@@ -171,27 +171,27 @@ def _pooled(
     cache: Cache | None,
     jobs: int,
 ) -> Iterator[FileOutcome | PathError]:
-    window: deque[Future[FileOutcome] | PathError] = deque()
+    window: deque[Future[FileOutcome | PathError]] = deque()
     limit = jobs * _WINDOW_PER_JOB
     with ProcessPoolExecutor(
         max_workers=jobs, initializer=_start_worker, initargs=(settings, options, cache)
     ) as pool:
         try:
             for source in sources:
-                if isinstance(source, PathError):
-                    window.append(source)
-                else:
-                    # Bounded: the loop below drains the window to under `limit` first.
-                    window.append(pool.submit(_worker_one, source))  # noqa: MEM302
-                while len(window) >= limit or (window and _ready(window[0])):
-                    yield _result(window.popleft())
+                window.append(
+                    _done(source)
+                    if isinstance(source, PathError)
+                    else pool.submit(_worker_one, source)
+                )
+                # The window: the oldest outcome is waited for before more than `limit` wait.
+                while len(window) >= limit or (window and window[0].done()):
+                    yield window.popleft().result()
             while window:
-                yield _result(window.popleft())
+                yield window.popleft().result()
         finally:
             # Stopped early (Ctrl-C, a closed pipe): drop the work not yet started.
             for pending in window:
-                if isinstance(pending, Future):
-                    pending.cancel()
+                pending.cancel()
 
 
 # Files in flight per worker: enough to keep every worker busy while the head of the
@@ -199,12 +199,11 @@ def _pooled(
 _WINDOW_PER_JOB = 4
 
 
-def _ready(item: Future[FileOutcome] | PathError) -> bool:
-    return isinstance(item, PathError) or item.done()
-
-
-def _result(item: Future[FileOutcome] | PathError) -> FileOutcome | PathError:
-    return item if isinstance(item, PathError) else item.result()
+def _done(error: PathError) -> Future[FileOutcome | PathError]:
+    """A path error takes its place in the window as an outcome that is already there."""
+    future: Future[FileOutcome | PathError] = Future()
+    future.set_result(error)
+    return future
 
 
 _worker_state: tuple[Settings, RunOptions, Cache | None] | None = None
