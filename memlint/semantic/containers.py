@@ -838,7 +838,8 @@ def _ast_container_kinds(value: ast.expr, imports: names.Imports) -> frozenset[C
         return frozenset({"list"})
     if isinstance(value, (ast.Set, ast.SetComp)):
         return frozenset({"set"})
-    if not isinstance(value, ast.Call):
+    # Most calls bound at module level are no constructor: one look settles them.
+    if not isinstance(value, ast.Call) or not may_resolve(value, imports, _CONSTRUCTORS):
         return frozenset()
     return frozenset(
         kind
