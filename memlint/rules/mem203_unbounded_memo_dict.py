@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 from libcst.metadata import PositionProvider
 
@@ -400,6 +402,10 @@ class UnboundedMemoDict(Rule):
             line=1,
         ),
     )
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        return containers.may_grow(tree)
 
     def visit_Module(self, node: cst.Module) -> None:
         for container in containers.containers(self, node):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Union
@@ -19,7 +20,7 @@ from libcst.metadata import (
 
 from memlint.diagnostics import Confidence
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import bindings, context, names
+from memlint.semantic import astindex, bindings, containers, context, names
 from memlint.semantic.constants import fold
 
 # Methods that put something into a list, dict, set or deque.
@@ -510,6 +511,30 @@ class GrowForeverLoop(Rule):
             line=3,
         ),
     )
+
+    # -- the cheap pre-filter ----------------------------------------------------------------
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Whether an endless loop that nothing surely leaves adds to a container (conservative).
+
+        The loop is a `while` whose test may be a truthy constant or a `for` over a call that
+        may be `itertools.count`/`cycle`/`repeat(x)`, with no live `break` of its own, no
+        `return` and no `raise` (an exit call needs names: it is not counted). Its body,
+        outside nested defs, classes and lambdas, adds (the rule's shapes) to a name or an
+        `<x>.<attribute>` that some assignment in the module binds to a container display or
+        to a call that may make one.
+        """
+        imports = names.Imports.of(tree)
+        made: tuple[frozenset[str], frozenset[str]] | None = None
+        for loop in _endless_loops(tree, imports):
+            if _surely_exits(loop):
+                continue
+            if made is None:
+                made = _made_containers(tree, imports)
+            if _adds_to(loop, imports, *made):
+                return True
+        return False
 
     # -- traversal -------------------------------------------------------------------------
 
@@ -1045,3 +1070,218 @@ _HANDLERS: dict[type[cst.CSTNode], _Handler] = {
         )
     },
 }
+
+
+# -- the pre-filter on CPython's tree ---------------------------------------------------------
+
+_ENDLESS_ITERATORS = frozenset({"itertools.count", "itertools.cycle"})
+_REPEAT = frozenset({"itertools.repeat"})
+_AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_AST_TERMINAL = (ast.Return, ast.Raise, ast.Break, ast.Continue)
+# A `break` in a nested loop's target, test or body ends that loop; one in its `else:` is ours.
+_NESTED_LOOP_INSIDE = frozenset({"target", "test", "body"})
+_AST_DISPLAYS = (ast.List, ast.ListComp, ast.Dict, ast.DictComp, ast.Set, ast.SetComp)
+_MADE_BY = frozenset({*_CONSTRUCTORS, *_FIELD})
+
+
+def _endless_loops(tree: ast.Module, imports: names.Imports) -> Iterator[ast.While | ast.For]:
+    """The loops `context.is_endless` may call endless (not `async for`: the rule skips it)."""
+    for loop in astindex.nodes(tree, ast.While):
+        if _may_be(loop.test, True):
+            yield loop
+    for each in astindex.nodes(tree, ast.For):
+        if _may_be_endless_iterable(each.iter, imports):
+            yield each
+
+
+def _may_be(node: ast.expr, truth: bool) -> bool:
+    """Whether `context.truthiness` may find `node` a constant of this truth value."""
+    if isinstance(node, ast.Constant):
+        return bool(node.value) is truth
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return _may_be(node.operand, not truth)
+    # Numbers are folded: `-1`, `2 * 3`.
+    return isinstance(node, (ast.UnaryOp, ast.BinOp)) and _numeric(node)
+
+
+def _numeric(node: ast.expr) -> bool:
+    """Whether `node` is made of number literals only (what `constants.fold` may fold)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float, complex)) and not isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp):
+        return not isinstance(node.op, ast.Not) and _numeric(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _numeric(node.left) and _numeric(node.right)
+    return False
+
+
+def _may_be_endless_iterable(node: ast.expr, imports: names.Imports) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    if any(isinstance(arg, ast.Starred) for arg in node.args) or any(
+        keyword.arg is None for keyword in node.keywords
+    ):
+        return False
+    if containers.may_resolve(node, imports, _ENDLESS_ITERATORS):
+        return True
+    # `repeat(x)` without `times`.
+    only = len(node.args) + len(node.keywords) == 1
+    return (
+        only
+        and (not node.keywords or node.keywords[0].arg == "object")
+        and containers.may_resolve(node, imports, _REPEAT)
+    )
+
+
+def _surely_exits(loop: ast.While | ast.For) -> bool:
+    """`context.exits` without exit calls: a live `break` of this loop, `return` or `raise`."""
+    # (node, whether a `break` there belongs to `loop`)
+    stack: list[tuple[ast.AST, bool]] = [
+        (loop.test if isinstance(loop, ast.While) else loop.target, True)
+    ]
+    stack.extend((statement, True) for statement in _live(loop.body))
+    while stack:
+        node, own = stack.pop()
+        if isinstance(node, ast.Break):
+            if own:
+                return True
+            continue
+        if isinstance(node, (ast.Return, ast.Raise)):
+            return True
+        if isinstance(node, _AST_SCOPES):
+            continue  # decorators, defaults and bases hold no statement
+        nested = isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+        for name, value in ast.iter_fields(node):
+            inside = own and not (nested and name in _NESTED_LOOP_INSIDE)
+            if isinstance(value, list):
+                items = _live(value) if value and isinstance(value[0], ast.stmt) else value
+                stack.extend((item, inside) for item in items if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append((value, inside))
+    return False
+
+
+def _live(statements: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of a block up to the first one that always leaves it."""
+    for index, statement in enumerate(statements):
+        if isinstance(statement, _AST_TERMINAL):
+            return statements[: index + 1]
+    return statements
+
+
+def _made_containers(
+    tree: ast.Module, imports: names.Imports
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Names, and attribute names, that some assignment binds to what may be a container."""
+    made_names: set[str] = set()
+    made_attributes: set[str] = set()
+    assigned: list[ast.Assign | ast.AnnAssign] = [
+        *astindex.nodes(tree, ast.Assign),
+        *astindex.nodes(tree, ast.AnnAssign),
+    ]
+    for node in assigned:
+        value = node.value
+        if value is None or not _may_make(value, imports):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                made_names.add(target.id)
+                made_attributes.add(target.id)  # a class-level attribute
+            elif isinstance(target, ast.Attribute):
+                made_attributes.add(target.attr)
+    return frozenset(made_names), frozenset(made_attributes)
+
+
+def _may_make(value: ast.expr, imports: names.Imports) -> bool:
+    if isinstance(value, _AST_DISPLAYS):
+        return True
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+        return isinstance(value.left, ast.List)  # `[None] * n`
+    return isinstance(value, ast.Call) and containers.may_resolve(value, imports, _MADE_BY)
+
+
+def _adds_to(
+    loop: ast.While | ast.For,
+    imports: names.Imports,
+    made_names: frozenset[str],
+    made_attributes: frozenset[str],
+) -> bool:
+    """Whether the loop's body (not nested scopes) adds to one of the made containers."""
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _AST_SCOPES):
+            continue  # runs when called, not here
+        for receiver in _ast_added_to(node, imports):
+            if isinstance(receiver, ast.Name) and receiver.id in made_names:
+                return True
+            if (
+                isinstance(receiver, ast.Attribute)
+                and isinstance(receiver.value, ast.Name)
+                and receiver.attr in made_attributes
+            ):
+                return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _ast_added_to(node: ast.AST, imports: names.Imports) -> list[ast.expr]:
+    """The receivers `node` may add to, as `_added_to` reads them (constant adds kept)."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _ADDS:
+            return [_ast_root(func.value)]
+        if containers.may_resolve(node, imports, _HEAP_ADDS):
+            return [*node.args, *(keyword.value for keyword in node.keywords)]
+        return []
+    if isinstance(node, ast.Assign):
+        return [
+            target.value
+            for target in node.targets
+            if isinstance(target, ast.Subscript) and _ast_grows_key(target)
+        ]
+    if isinstance(node, ast.AugAssign):
+        target = node.target
+        if isinstance(target, ast.Subscript):
+            return [target.value] if _ast_grows_key(target) else []
+        if isinstance(node.op, (ast.Add, ast.BitOr)):
+            return [target]
+    return []
+
+
+def _ast_root(receiver: ast.expr) -> ast.expr:
+    if isinstance(receiver, ast.Subscript):
+        return receiver.value
+    if (
+        isinstance(receiver, ast.Call)
+        and isinstance(receiver.func, ast.Attribute)
+        and receiver.func.attr == "setdefault"
+    ):
+        return receiver.func.value
+    return receiver
+
+
+def _ast_grows_key(target: ast.Subscript) -> bool:
+    """False only where `_grows_key` surely is: a slice, or a constant key."""
+    key = target.slice
+    if isinstance(key, ast.Slice):
+        return False
+    return not _ast_constant_key(key)
+
+
+def _ast_constant_key(node: ast.expr) -> bool:
+    """Only keys that `_constant_key` surely calls constant (`x[-1]` is left out)."""
+    if isinstance(node, ast.Constant):
+        return not isinstance(node.value, complex) and node.value is not Ellipsis
+    if isinstance(node, ast.JoinedStr):
+        return all(isinstance(part, ast.Constant) for part in node.values)
+    if isinstance(node, ast.Tuple):
+        return all(_ast_constant_key(element) for element in node.elts)
+    if isinstance(node, ast.Name):
+        return node.id.isupper()
+    if isinstance(node, ast.Attribute):
+        return node.attr.isupper()
+    return False

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Union
 
@@ -18,7 +19,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from memlint.semantic import names
+from memlint.semantic import astindex, names
 from memlint.semantic.constants import fold
 from memlint.semantic.context import ContextProvider, children, context_of
 
@@ -740,6 +741,249 @@ class _Analysis:
                 return True
             parent = self.parents.get(id(parent))
         return False
+
+
+# -- the pre-filter on CPython's tree ---------------------------------------------------------
+
+_Kinds = dict[str, frozenset[ContainerKind]]
+_Span = tuple[tuple[int, int], tuple[int, int]]
+
+
+def may_grow(tree: ast.Module) -> bool:
+    """Whether some function may add to a module- or class-level container (conservative).
+
+    The shapes the analysis starts from, without scopes: a binding where `_candidates`
+    looks (module level, class bodies and the blocks of compound statements there; not in
+    a def) of a name to a display or to a call that may be a constructor, and inside a def
+    or lambda an add (as `_classify` reads one) on that name (module level) or on an
+    attribute of that name (class level): an adding method, called or not; an item store
+    or `[key] += ...` with a key that is not a literal or an ALL_CAPS name, on a kind that
+    grows so; `+=`/`|=`. Which functions run at import time, keys bounded by their
+    bindings, registries, size checks and what shrinks the container are the rule's.
+    """
+    imports = names.Imports.of(tree)
+    module_level, class_level = _bound_containers(tree, imports)
+    if not module_level and not class_level:
+        return False
+    augmented = {id(node.target) for node in astindex.nodes(tree, ast.AugAssign)}
+    spans: list[_Span] | None = None
+    for node in _adds(tree):
+        if not _may_add(node, module_level, class_level, augmented):
+            continue
+        if spans is None:
+            spans = _function_bodies(tree)
+        where = (node.lineno, node.col_offset)
+        if any(start <= where <= end for start, end in spans):
+            return True
+    return False
+
+
+def _bound_containers(tree: ast.Module, imports: names.Imports) -> tuple[_Kinds, _Kinds]:
+    """The names `_candidates` may take for containers, with their kinds: (module, class)."""
+    found: tuple[dict[str, set[ContainerKind]], dict[str, set[ContainerKind]]] = ({}, {})
+    stack: list[tuple[list[ast.stmt], bool]] = [(tree.body, False)]
+    while stack:
+        body, in_class = stack.pop()
+        for statement in body:
+            if isinstance(statement, ast.ClassDef):
+                stack.append((statement.body, True))
+            elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                binding = _container_binding(statement, in_class, imports)
+                if binding is not None:
+                    found[in_class].setdefault(binding[0], set()).update(binding[1])
+            elif not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                stack.extend((block, in_class) for block in _ast_blocks(statement))
+    module_level, class_level = found
+    return (
+        {name: frozenset(kinds) for name, kinds in module_level.items()},
+        {name: frozenset(kinds) for name, kinds in class_level.items()},
+    )
+
+
+def _ast_blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists directly inside a compound statement (if, for, try, with, match)."""
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(statement, field, None)
+        if isinstance(block, list):
+            yield block
+    for clause in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+        yield clause.body
+
+
+def _container_binding(
+    statement: ast.Assign | ast.AnnAssign, in_class: bool, imports: names.Imports
+) -> tuple[str, frozenset[ContainerKind]] | None:
+    """`_candidate` on CPython's tree: the name and the kinds it may be bound to."""
+    if isinstance(statement, ast.Assign):
+        if len(statement.targets) != 1:
+            return None
+        target, value = statement.targets[0], statement.value
+    else:
+        if statement.value is None:
+            return None
+        if in_class and not _ast_is_class_var(statement.annotation):
+            return None
+        target, value = statement.target, statement.value
+    if not isinstance(target, ast.Name) or _DUNDER.match(target.id):
+        return None
+    kinds = _ast_container_kinds(value, imports)
+    return (target.id, kinds) if kinds else None
+
+
+def _ast_container_kinds(value: ast.expr, imports: names.Imports) -> frozenset[ContainerKind]:
+    """The kinds `container_kind` may find `value` to build."""
+    if isinstance(value, (ast.Dict, ast.DictComp)):
+        return frozenset({"dict"})
+    if isinstance(value, (ast.List, ast.ListComp)):
+        return frozenset({"list"})
+    if isinstance(value, (ast.Set, ast.SetComp)):
+        return frozenset({"set"})
+    # Most calls bound at module level are no constructor: one look settles them.
+    if not isinstance(value, ast.Call) or not may_resolve(value, imports, _CONSTRUCTORS):
+        return frozenset()
+    return frozenset(
+        kind
+        for qualified, kind in _CONSTRUCTORS.items()
+        if may_resolve(value, imports, (qualified,))
+    )
+
+
+def _ast_is_class_var(annotation: ast.expr) -> bool:
+    node = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+    if isinstance(node, ast.Attribute):
+        return node.attr == "ClassVar"
+    return isinstance(node, ast.Name) and node.id == "ClassVar"
+
+
+_AST_LITERALS = (
+    ast.JoinedStr,
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.Dict,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+)
+
+
+def may_resolve(node: ast.expr, imports: names.Imports, candidates: Collection[str]) -> bool:
+    """`names.Imports.may_resolve` on CPython's tree: False only when no candidate can be meant.
+
+    A star import is no reason to say True: libcst binds no name for it, so a name it may
+    bring is not resolved (QualifiedNameProvider answers nothing).
+    """
+    if isinstance(node, ast.Call):
+        node = node.func
+    parts = []
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        else:
+            node = node.value
+    if isinstance(node, _AST_LITERALS) or (
+        isinstance(node, ast.Constant) and node.value is not Ellipsis
+    ):
+        return "builtins.None" in candidates
+    if not isinstance(node, ast.Name):
+        return True
+    head, rest = node.id, ".".join(reversed(parts))
+    dot = "." if rest else ""
+    for meaning in (*imports.bound.get(head, ()), f"builtins.{head}", head):
+        full = meaning + dot + rest
+        if full in candidates or any(full.startswith(c + ".") for c in candidates):
+            return True
+    return False
+
+
+def _adds(tree: ast.Module) -> Iterator[ast.Attribute | ast.Subscript | ast.AugAssign]:
+    """Nodes shaped like an add: `.append` (etc.), an item store, `+=`/`|=`."""
+    for attribute in astindex.nodes(tree, ast.Attribute):
+        if attribute.attr in _ADDS:
+            yield attribute
+    for subscript in astindex.nodes(tree, ast.Subscript):
+        # A slice store shrinks (`x[:] = []`); `x[k] += 1` is a store too.
+        if isinstance(subscript.ctx, ast.Store) and not isinstance(subscript.slice, ast.Slice):
+            yield subscript
+    for augmented in astindex.nodes(tree, ast.AugAssign):
+        if isinstance(augmented.op, (ast.Add, ast.BitOr)):
+            yield augmented
+
+
+def _may_add(
+    node: ast.Attribute | ast.Subscript | ast.AugAssign,
+    module_level: _Kinds,
+    class_level: _Kinds,
+    augmented: set[int],
+) -> bool:
+    """Whether `_classify` may call `node` an add to a container bound under its receiver."""
+
+    def kinds(receiver: ast.expr) -> frozenset[ContainerKind]:
+        if isinstance(receiver, ast.Name):
+            return module_level.get(receiver.id, frozenset())
+        if isinstance(receiver, ast.Attribute):
+            return class_level.get(receiver.attr, frozenset())
+        return frozenset()
+
+    if isinstance(node, ast.AugAssign):
+        return bool(kinds(node.target))  # `x += ...`, `x |= ...`
+    receiver = node.value
+    if isinstance(node, ast.Attribute):
+        if kinds(receiver):
+            return True  # `x.append(v)`
+        # `x[key].append(v)` makes the entry of a defaultdict.
+        return _element_of_defaultdict(receiver, kinds)
+    if _ast_constant_key(node.slice):
+        # A fixed entry, unless it is `x[key][CONST] = v` on a defaultdict.
+        return _element_of_defaultdict(receiver, kinds)
+    grows = _AUTOVIVIFYING if id(node) in augmented else _KEYED
+    return bool(kinds(receiver) & grows) or _element_of_defaultdict(receiver, kinds)
+
+
+def _element_of_defaultdict(
+    node: ast.expr, kinds: Callable[[ast.expr], frozenset[ContainerKind]]
+) -> bool:
+    """`x[key]` with `x` maybe a defaultdict and a key that is not a constant."""
+    return (
+        isinstance(node, ast.Subscript)
+        and "defaultdict" in kinds(node.value)
+        and not isinstance(node.slice, ast.Slice)
+        and not _ast_constant_key(node.slice)
+    )
+
+
+def _ast_constant_key(node: ast.expr) -> bool:
+    """Only keys that `is_constant_key` surely calls constant (`x[-1]` is left out)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (str, bytes, bool, int, float)) or node.value is None
+    if isinstance(node, ast.Name):
+        return bool(_CONSTANT_NAME.match(node.id))
+    if isinstance(node, ast.Attribute):
+        return bool(_CONSTANT_NAME.match(node.attr))
+    if isinstance(node, ast.Tuple):
+        return all(_ast_constant_key(element) for element in node.elts)
+    return False
+
+
+def _function_bodies(tree: ast.Module) -> list[_Span]:
+    """Where each def's and lambda's body starts and ends: the code that runs when called."""
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
+        *astindex.nodes(tree, ast.FunctionDef),
+        *astindex.nodes(tree, ast.AsyncFunctionDef),
+    ]
+    spans = [_span(function.body[0], function.body[-1]) for function in functions]
+    for lam in astindex.nodes(tree, ast.Lambda):
+        spans.append(_span(lam.body, lam.body))
+    return spans
+
+
+def _span(first: ast.stmt | ast.expr, last: ast.stmt | ast.expr) -> _Span:
+    end_line = last.end_lineno if last.end_lineno is not None else last.lineno
+    end_column = last.end_col_offset if last.end_col_offset is not None else last.col_offset
+    return (first.lineno, first.col_offset), (end_line, end_column)
 
 
 # -- helpers ----------------------------------------------------------------------------------
