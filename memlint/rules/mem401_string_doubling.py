@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -12,7 +13,7 @@ import libcst as cst
 from libcst.metadata import GlobalScope, PositionProvider, ScopeProvider
 
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import bindings, context, names, types
+from memlint.semantic import astindex, bindings, context, names, types
 from memlint.semantic.constants import ModuleConstantsProvider, Number, fold
 
 _Statement = Union[cst.AugAssign, cst.Assign, cst.AnnAssign]
@@ -193,6 +194,104 @@ def _size_checked(loop: cst.For | cst.While, name: str) -> bool:
         and _leaves(statement.body)
         for statement in loop.body.body
     )
+
+
+# -- the pre-filter on CPython's tree ---------------------------------------------------------
+
+_Doubling = Union[ast.AugAssign, ast.Assign, ast.AnnAssign]
+# A block of these holds statements of the same function and loops; not so a def or class.
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _ast_mentions(node: ast.AST, name: str) -> bool:
+    # Fewer mentions than libcst's `_mentions` (which counts attribute and keyword names).
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
+def _ast_copies(expr: ast.expr, name: str) -> float:
+    """At least the copies `_growth` counts for the same expression: a number folds only
+    when it is a literal, any other multiplier may be any count."""
+    if isinstance(expr, ast.Name):
+        return 1 if expr.id == name else 0
+    if not isinstance(expr, ast.BinOp):
+        return 0
+    if isinstance(expr.op, ast.Add):
+        return _ast_copies(expr.left, name) + _ast_copies(expr.right, name)
+    if not isinstance(expr.op, ast.Mult):
+        return 0
+    left = _ast_copies(expr.left, name)
+    if left and not _ast_mentions(expr.right, name):
+        return _ast_times(left, expr.right)
+    right = _ast_copies(expr.right, name)
+    if right and not _ast_mentions(expr.left, name):
+        return _ast_times(right, expr.left)
+    return 0
+
+
+def _ast_times(copies: float, factor: ast.expr) -> float:
+    number: object = None
+    if isinstance(factor, ast.Constant):
+        number = factor.value
+    elif (
+        isinstance(factor, ast.UnaryOp)
+        and isinstance(factor.op, (ast.USub, ast.UAdd))
+        and isinstance(factor.operand, ast.Constant)
+    ):
+        operand = factor.operand.value
+        if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+            number = -operand if isinstance(factor.op, ast.USub) else operand
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        return math.inf  # folded through names, or no number: counted as a doubling at least
+    if isinstance(number, float):
+        return 0  # a sequence times a float is a TypeError
+    return copies * max(number, 0)
+
+
+def _may_double(node: _Doubling) -> bool:
+    """Whether the statement can put two copies or more of its target in its new value."""
+    if isinstance(node, ast.AugAssign):
+        if not isinstance(node.target, ast.Name):
+            return False
+        name = node.target.id
+        if isinstance(node.op, ast.Add):
+            return 1 + _ast_copies(node.value, name) >= 2
+        if isinstance(node.op, ast.Mult):
+            return not _ast_mentions(node.value, name) and _ast_times(1, node.value) >= 2
+        return False
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif node.value is not None:
+        targets = [node.target]
+    else:
+        return False
+    value = node.value
+    assert value is not None
+    return any(isinstance(t, ast.Name) and _ast_copies(value, t.id) >= 2 for t in targets)
+
+
+def _in_a_loop(tree: ast.Module, wanted: set[int]) -> bool:
+    """Whether one of the statements (by id) runs in the body of a `for` or `while` of its
+    own function: not in the loop's `else:`, nor in a def or class inside the loop."""
+    loops: list[ast.For | ast.AsyncFor | ast.While] = [
+        *astindex.nodes(tree, ast.For),
+        *astindex.nodes(tree, ast.AsyncFor),
+        *astindex.nodes(tree, ast.While),
+    ]
+    for loop in loops:
+        stack: list[ast.AST] = list(loop.body)
+        while stack:
+            node = stack.pop()
+            if id(node) in wanted:
+                return True
+            if isinstance(node, _SCOPES):
+                continue
+            # Statements sit in statements, handlers and match cases only.
+            stack += [
+                child
+                for child in ast.iter_child_nodes(node)
+                if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case))
+            ]
+    return False
 
 
 class StringDoubling(Rule):
@@ -543,6 +642,18 @@ class StringDoubling(Rule):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._constants: Mapping[str, Number] | None = None
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Whether a statement that may put its target in its new value twice or more runs
+        in a loop (the shapes of `visit_*` and `_check`; types and bounds not looked at)."""
+        statements: list[_Doubling] = [
+            *astindex.nodes(tree, ast.AugAssign),
+            *astindex.nodes(tree, ast.Assign),
+            *astindex.nodes(tree, ast.AnnAssign),
+        ]
+        wanted = {id(node) for node in statements if _may_double(node)}
+        return bool(wanted) and _in_a_loop(tree, wanted)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         target = node.target
