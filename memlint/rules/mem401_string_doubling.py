@@ -247,26 +247,132 @@ def _ast_times(copies: float, factor: ast.expr) -> float:
     return copies * max(number, 0)
 
 
-def _may_double(node: _Doubling) -> bool:
-    """Whether the statement can put two copies or more of its target in its new value."""
+def _doubled(node: _Doubling) -> list[str]:
+    """The targets the statement can put two copies or more of in their new value."""
     if isinstance(node, ast.AugAssign):
         if not isinstance(node.target, ast.Name):
-            return False
+            return []
         name = node.target.id
         if isinstance(node.op, ast.Add):
-            return 1 + _ast_copies(node.value, name) >= 2
-        if isinstance(node.op, ast.Mult):
-            return not _ast_mentions(node.value, name) and _ast_times(1, node.value) >= 2
-        return False
+            grows = 1 + _ast_copies(node.value, name) >= 2
+        elif isinstance(node.op, ast.Mult):
+            grows = not _ast_mentions(node.value, name) and _ast_times(1, node.value) >= 2
+        else:
+            grows = False
+        return [name] if grows else []
     if isinstance(node, ast.Assign):
         targets = node.targets
     elif node.value is not None:
         targets = [node.target]
     else:
-        return False
+        return []
     value = node.value
     assert value is not None
-    return any(isinstance(t, ast.Name) and _ast_copies(value, t.id) >= 2 for t in targets)
+    return [t.id for t in targets if isinstance(t, ast.Name) and _ast_copies(value, t.id) >= 2]
+
+
+# What `types.kind_of` never finds a str, bytes, list or tuple in.
+_NEVER_SEQUENCES = (
+    ast.Dict,
+    ast.Set,
+    ast.DictComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+    ast.Compare,
+    ast.Lambda,
+    ast.UnaryOp,
+)
+
+
+class _Sequences:
+    """Whether a name may be a str, bytes, list or tuple to `types.kind_of`, read on CPython's
+    tree for the whole module (scopes not told apart).
+
+    `kind_of` settles a name's kind from its bindings that do not need it: a parameter (by
+    its annotation; `*args` is a tuple), an annotated, plain or `:=` assignment (by its
+    annotation, else its value). An augmented assignment, a loop target or an import never
+    settles one. So a sequence needs one binding of these that may be one.
+    """
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self._imports: names.Imports | None = None
+
+    def may_be(self, name: str) -> bool:
+        tree = self.tree
+        for arguments in astindex.nodes(tree, ast.arguments):
+            if arguments.vararg is not None and arguments.vararg.arg == name:
+                return True
+        for arg in astindex.nodes(tree, ast.arg):
+            if arg.arg == name and self._annotated(arg.annotation):
+                return True
+        for assign in astindex.nodes(tree, ast.Assign):
+            bound = any(isinstance(t, ast.Name) and t.id == name for t in assign.targets)
+            if bound and self._valued(assign.value, name):
+                return True
+        for annotated in astindex.nodes(tree, ast.AnnAssign):
+            target = annotated.target
+            if not isinstance(target, ast.Name) or target.id != name:
+                continue
+            if self._annotated(annotated.annotation) or (
+                annotated.value is not None and self._valued(annotated.value, name)
+            ):
+                return True
+        return any(
+            isinstance(walrus.target, ast.Name)
+            and walrus.target.id == name
+            and self._valued(walrus.value, name)
+            for walrus in astindex.nodes(tree, ast.NamedExpr)
+        )
+
+    def _valued(self, value: ast.expr, name: str) -> bool:
+        """Whether `kind_of` may find a sequence in a value bound to `name`, before it knows
+        `name`'s own kind (pending, or unknown once its budget is spent: never a sequence).
+
+        `types._binary` gives a sequence for `a + b` and `a % b` only when `a` is one, for
+        `a * b` when either is, and never for other operators; `types._unary` never does.
+        """
+        stack = [value]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.BinOp):
+                if isinstance(node.op, (ast.Add, ast.Mod)):
+                    stack.append(node.left)
+                elif isinstance(node.op, ast.Mult):
+                    stack += [node.left, node.right]
+                continue
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, (str, bytes)):
+                    return True
+                continue
+            if isinstance(node, _NEVER_SEQUENCES):
+                continue
+            if isinstance(node, ast.Name) and node.id == name:
+                continue
+            # A call of a plain name is a sequence only from a builtin that builds one.
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                if self._refers(node.func, types.SEQUENCE_CALLS):
+                    return True
+                continue
+            return True
+        return False
+
+    def _refers(self, node: ast.expr, candidates: frozenset[str]) -> bool:
+        if self._imports is None:
+            self._imports = names.Imports.of(self.tree)
+        return self._imports.may_refer(node, candidates)
+
+    def _annotated(self, annotation: ast.expr | None) -> bool:
+        """Whether an annotation may name a sequence (`_annotation_kind`)."""
+        if isinstance(annotation, ast.Subscript):
+            annotation = annotation.value
+        # `resolved` names plain `a.b.c` chains only.
+        head = annotation
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        if annotation is None or not isinstance(head, ast.Name):
+            return False
+        return self._refers(annotation, types.SEQUENCE_ANNOTATIONS)
 
 
 def _in_a_loop(tree: ast.Module, wanted: set[int]) -> bool:
@@ -646,13 +752,15 @@ class StringDoubling(Rule):
     @staticmethod
     def ast_candidate(tree: ast.Module) -> bool:
         """Whether a statement that may put its target in its new value twice or more runs
-        in a loop (the shapes of `visit_*` and `_check`; types and bounds not looked at)."""
+        in a loop, and the target may be a sequence (`visit_*`, `_check` and `kind_of`
+        conservatively; bounds not looked at)."""
         statements: list[_Doubling] = [
             *astindex.nodes(tree, ast.AugAssign),
             *astindex.nodes(tree, ast.Assign),
             *astindex.nodes(tree, ast.AnnAssign),
         ]
-        wanted = {id(node) for node in statements if _may_double(node)}
+        sequences = _Sequences(tree)
+        wanted = {id(node) for node in statements if any(map(sequences.may_be, _doubled(node)))}
         return bool(wanted) and _in_a_loop(tree, wanted)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:

@@ -554,23 +554,26 @@ def _ast_takers(call: ast.Call) -> frozenset[str]:
     arguments, by its position (`_iterable_args` on CPython's tree); empty for none.
 
     libcst counts a `**kwargs` among the positional arguments (it has no keyword), and it
-    comes after them all; `resolved` names plain `a.b.c` callees only.
+    comes after them all. `resolved` names plain `a.b.c` callees only, and an attribute by
+    a name that ends in it (`dict.fromkeys` is not `dict`).
     """
     args = call.args
     if not any(isinstance(arg, ast.ListComp) for arg in args):
         return frozenset()
-    func: ast.expr = call.func
-    while isinstance(func, ast.Attribute):
-        func = func.value
-    if not isinstance(func, ast.Name):
+    head: ast.expr = call.func
+    while isinstance(head, ast.Attribute):
+        head = head.value
+    if not isinstance(head, ast.Name):
         return frozenset()
     found = _TAKING[_Takes.ANY]
-    first = args[0]
-    if isinstance(first, ast.ListComp):
+    if isinstance(args[0], ast.ListComp):
         found |= _TAKING[_Takes.FIRST]
         double_star = sum(1 for keyword in call.keywords if keyword.arg is None)
         if len(args) + double_star == 1:
             found |= _TAKING[_Takes.ONLY]
+    if isinstance(call.func, ast.Attribute):
+        attr = call.func.attr
+        found = frozenset(name for name in found if name.rsplit(".", 1)[-1] == attr)
     return found
 
 

@@ -138,9 +138,9 @@ class Imports:
         """`may_resolve` on CPython's tree (a callee, an attribute chain), for `ast_candidate`.
 
         False only when libcst's qualified names of the same node hold none of `candidates`.
+        Unlike `may_resolve`, a `from m import *` changes nothing: libcst records no binding
+        for it (it cannot know the names), so no qualified name comes through it.
         """
-        if self.star:
-            return True
         parts = []
         while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
             if isinstance(node, ast.Attribute):
