@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -12,7 +13,7 @@ import libcst as cst
 from libcst.metadata import GlobalScope, PositionProvider, ScopeProvider
 
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import bindings, context, names, types
+from memlint.semantic import astindex, bindings, context, names, types
 from memlint.semantic.constants import ModuleConstantsProvider, Number, fold
 
 _Statement = Union[cst.AugAssign, cst.Assign, cst.AnnAssign]
@@ -193,6 +194,210 @@ def _size_checked(loop: cst.For | cst.While, name: str) -> bool:
         and _leaves(statement.body)
         for statement in loop.body.body
     )
+
+
+# -- the pre-filter on CPython's tree ---------------------------------------------------------
+
+_Doubling = Union[ast.AugAssign, ast.Assign, ast.AnnAssign]
+# A block of these holds statements of the same function and loops; not so a def or class.
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _ast_mentions(node: ast.AST, name: str) -> bool:
+    # Fewer mentions than libcst's `_mentions` (which counts attribute and keyword names).
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
+def _ast_copies(expr: ast.expr, name: str) -> float:
+    """At least the copies `_growth` counts for the same expression: a number folds only
+    when it is a literal, any other multiplier may be any count."""
+    if isinstance(expr, ast.Name):
+        return 1 if expr.id == name else 0
+    if not isinstance(expr, ast.BinOp):
+        return 0
+    if isinstance(expr.op, ast.Add):
+        return _ast_copies(expr.left, name) + _ast_copies(expr.right, name)
+    if not isinstance(expr.op, ast.Mult):
+        return 0
+    left = _ast_copies(expr.left, name)
+    if left and not _ast_mentions(expr.right, name):
+        return _ast_times(left, expr.right)
+    right = _ast_copies(expr.right, name)
+    if right and not _ast_mentions(expr.left, name):
+        return _ast_times(right, expr.left)
+    return 0
+
+
+def _ast_times(copies: float, factor: ast.expr) -> float:
+    number: object = None
+    if isinstance(factor, ast.Constant):
+        number = factor.value
+    elif (
+        isinstance(factor, ast.UnaryOp)
+        and isinstance(factor.op, (ast.USub, ast.UAdd))
+        and isinstance(factor.operand, ast.Constant)
+    ):
+        operand = factor.operand.value
+        if isinstance(operand, (int, float)) and not isinstance(operand, bool):
+            number = -operand if isinstance(factor.op, ast.USub) else operand
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        return math.inf  # folded through names, or no number: counted as a doubling at least
+    if isinstance(number, float):
+        return 0  # a sequence times a float is a TypeError
+    return copies * max(number, 0)
+
+
+def _doubled(node: _Doubling) -> list[str]:
+    """The targets the statement can put two copies or more of in their new value."""
+    if isinstance(node, ast.AugAssign):
+        if not isinstance(node.target, ast.Name):
+            return []
+        name = node.target.id
+        if isinstance(node.op, ast.Add):
+            grows = 1 + _ast_copies(node.value, name) >= 2
+        elif isinstance(node.op, ast.Mult):
+            grows = not _ast_mentions(node.value, name) and _ast_times(1, node.value) >= 2
+        else:
+            grows = False
+        return [name] if grows else []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif node.value is not None:
+        targets = [node.target]
+    else:
+        return []
+    value = node.value
+    assert value is not None
+    return [t.id for t in targets if isinstance(t, ast.Name) and _ast_copies(value, t.id) >= 2]
+
+
+# What `types.kind_of` never finds a str, bytes, list or tuple in.
+_NEVER_SEQUENCES = (
+    ast.Dict,
+    ast.Set,
+    ast.DictComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+    ast.Compare,
+    ast.Lambda,
+    ast.UnaryOp,
+)
+
+
+class _Sequences:
+    """Whether a name may be a str, bytes, list or tuple to `types.kind_of`, read on CPython's
+    tree for the whole module (scopes not told apart).
+
+    `kind_of` settles a name's kind from its bindings that do not need it: a parameter (by
+    its annotation; `*args` is a tuple), an annotated, plain or `:=` assignment (by its
+    annotation, else its value). An augmented assignment, a loop target or an import never
+    settles one. So a sequence needs one binding of these that may be one.
+    """
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self._imports: names.Imports | None = None
+
+    def may_be(self, name: str) -> bool:
+        tree = self.tree
+        for arguments in astindex.nodes(tree, ast.arguments):
+            if arguments.vararg is not None and arguments.vararg.arg == name:
+                return True
+        for arg in astindex.nodes(tree, ast.arg):
+            if arg.arg == name and self._annotated(arg.annotation):
+                return True
+        for assign in astindex.nodes(tree, ast.Assign):
+            bound = any(isinstance(t, ast.Name) and t.id == name for t in assign.targets)
+            if bound and self._valued(assign.value, name):
+                return True
+        for annotated in astindex.nodes(tree, ast.AnnAssign):
+            target = annotated.target
+            if not isinstance(target, ast.Name) or target.id != name:
+                continue
+            if self._annotated(annotated.annotation) or (
+                annotated.value is not None and self._valued(annotated.value, name)
+            ):
+                return True
+        return any(
+            isinstance(walrus.target, ast.Name)
+            and walrus.target.id == name
+            and self._valued(walrus.value, name)
+            for walrus in astindex.nodes(tree, ast.NamedExpr)
+        )
+
+    def _valued(self, value: ast.expr, name: str) -> bool:
+        """Whether `kind_of` may find a sequence in a value bound to `name`, before it knows
+        `name`'s own kind (pending, or unknown once its budget is spent: never a sequence).
+
+        `types._binary` gives a sequence for `a + b` and `a % b` only when `a` is one, for
+        `a * b` when either is, and never for other operators; `types._unary` never does.
+        """
+        stack = [value]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.BinOp):
+                if isinstance(node.op, (ast.Add, ast.Mod)):
+                    stack.append(node.left)
+                elif isinstance(node.op, ast.Mult):
+                    stack += [node.left, node.right]
+                continue
+            if isinstance(node, ast.Constant):
+                if isinstance(node.value, (str, bytes)):
+                    return True
+                continue
+            if isinstance(node, _NEVER_SEQUENCES):
+                continue
+            if isinstance(node, ast.Name) and node.id == name:
+                continue
+            # A call of a plain name is a sequence only from a builtin that builds one.
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                if self._refers(node.func, types.SEQUENCE_CALLS):
+                    return True
+                continue
+            return True
+        return False
+
+    def _refers(self, node: ast.expr, candidates: frozenset[str]) -> bool:
+        if self._imports is None:
+            self._imports = names.Imports.of(self.tree)
+        return self._imports.may_refer(node, candidates)
+
+    def _annotated(self, annotation: ast.expr | None) -> bool:
+        """Whether an annotation may name a sequence (`_annotation_kind`)."""
+        if isinstance(annotation, ast.Subscript):
+            annotation = annotation.value
+        # `resolved` names plain `a.b.c` chains only.
+        head = annotation
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        if annotation is None or not isinstance(head, ast.Name):
+            return False
+        return self._refers(annotation, types.SEQUENCE_ANNOTATIONS)
+
+
+def _in_a_loop(tree: ast.Module, wanted: set[int]) -> bool:
+    """Whether one of the statements (by id) runs in the body of a `for` or `while` of its
+    own function: not in the loop's `else:`, nor in a def or class inside the loop."""
+    loops: list[ast.For | ast.AsyncFor | ast.While] = [
+        *astindex.nodes(tree, ast.For),
+        *astindex.nodes(tree, ast.AsyncFor),
+        *astindex.nodes(tree, ast.While),
+    ]
+    for loop in loops:
+        stack: list[ast.AST] = list(loop.body)
+        while stack:
+            node = stack.pop()
+            if id(node) in wanted:
+                return True
+            if isinstance(node, _SCOPES):
+                continue
+            # Statements sit in statements, handlers and match cases only.
+            stack += [
+                child
+                for child in ast.iter_child_nodes(node)
+                if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case))
+            ]
+    return False
 
 
 class StringDoubling(Rule):
@@ -543,6 +748,20 @@ class StringDoubling(Rule):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._constants: Mapping[str, Number] | None = None
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Whether a statement that may put its target in its new value twice or more runs
+        in a loop, and the target may be a sequence (`visit_*`, `_check` and `kind_of`
+        conservatively; bounds not looked at)."""
+        statements: list[_Doubling] = [
+            *astindex.nodes(tree, ast.AugAssign),
+            *astindex.nodes(tree, ast.Assign),
+            *astindex.nodes(tree, ast.AnnAssign),
+        ]
+        sequences = _Sequences(tree)
+        wanted = {id(node) for node in statements if any(map(sequences.may_be, _doubled(node)))}
+        return bool(wanted) and _in_a_loop(tree, wanted)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         target = node.target

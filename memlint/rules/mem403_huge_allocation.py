@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Callable, Union
 
@@ -12,7 +13,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
 
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import bindings, names
+from memlint.semantic import astindex, bindings, names
 from memlint.semantic.constants import ModuleConstantsProvider, Number, fold, magnitude
 
 # A list or tuple slot is a pointer.
@@ -309,6 +310,15 @@ class HugeAllocation(Rule):
         self._tries: list[CodeRange | None] = []
 
     # -- visitors ----------------------------------------------------------------------------
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Whether some allocation the rule sizes may have a size of at least one byte.
+
+        The threshold is a setting (1 byte at least) this check does not see: every shape
+        the rule measures counts, with a non-empty unit and a count that may fold.
+        """
+        return _MayAllocate(tree).anywhere()
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if id(node) in self._chained or not isinstance(node.operator, cst.Multiply):
@@ -619,6 +629,167 @@ class HugeAllocation(Rule):
         code = self.context.module.code_for_node(node)
         text = " ".join(code.split())
         return text if "#" not in code and len(text) <= _SNIPPET // 2 else "..."
+
+
+# -- the pre-filter on CPython's tree ------------------------------------------------------------
+
+
+def _arithmetic(node: ast.expr) -> set[str] | None:
+    """The names in `node` when it has a shape `fold` or `magnitude` may turn into a number
+    (numbers, names, unary and binary arithmetic), else None."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Name):
+            found.add(current.id)
+        elif isinstance(current, ast.Constant):
+            # `True` is a name to libcst, and no number to `fold`.
+            if isinstance(current.value, bool) or not isinstance(current.value, (int, float)):
+                return None
+        elif isinstance(current, ast.UnaryOp) and not isinstance(current.op, ast.Not):
+            stack.append(current.operand)
+        elif isinstance(current, ast.BinOp) and not isinstance(current.op, ast.MatMult):
+            stack += [current.left, current.right]
+        else:
+            return None
+    return found
+
+
+class _MayAllocate:
+    """The rule's shapes on CPython's tree: a literal repeated, a byte buffer, a collector of
+    a range or generator, a list comprehension over ranges, a numpy constructor, each with
+    counts that may fold. Names are not resolved: a name may fold when some assignment
+    binds it to an arithmetic expression of numbers and such names."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self._imports: names.Imports | None = None
+        self._foldable: frozenset[str] | None = None
+
+    def anywhere(self) -> bool:
+        tree = self.tree
+        return (
+            any(
+                isinstance(op.op, ast.Mult) and self._repetition(op)
+                for op in astindex.nodes(tree, ast.BinOp)
+            )
+            or any(self._call(call) for call in astindex.nodes(tree, ast.Call))
+            or any(self._ranges(comp) for comp in astindex.nodes(tree, ast.ListComp))
+        )
+
+    def _repetition(self, node: ast.BinOp) -> bool:
+        return any(
+            self._sequence(sequence) and self._may_fold(count)
+            for sequence, count in ((node.left, node.right), (node.right, node.left))
+        )
+
+    def _sequence(self, node: ast.expr) -> bool:
+        """A literal of at least one byte, or a repetition of one (`_sequence`)."""
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return bool(node.elts) and not any(isinstance(e, ast.Starred) for e in node.elts)
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, (str, bytes)) and len(node.value) > 0
+        return (
+            isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and self._repetition(node)
+        )
+
+    def _call(self, node: ast.Call) -> bool:
+        # `visit_Call`'s shape: a plain callee and plain arguments.
+        if not node.args and not node.keywords:
+            return False
+        if any(isinstance(arg, ast.Starred) for arg in node.args):
+            return False
+        if any(keyword.arg is None for keyword in node.keywords):
+            return False
+        if not isinstance(node.func, (ast.Name, ast.Attribute)):
+            return False
+        if self._numpy(node):
+            return True
+        # A byte buffer or a collector takes exactly one positional argument.
+        if len(node.args) != 1 or node.keywords:
+            return False
+        only = node.args[0]
+        if isinstance(only, ast.Call):
+            return self._range(only) and self._refers(node.func, _COLLECTORS)
+        if isinstance(only, ast.GeneratorExp):
+            # A set keeps distinct elements only: a generator's may not be.
+            return self._ranges(only) and self._refers(node.func, _COLLECTORS - _SETS)
+        return self._may_fold(only) and self._refers(node.func, _BYTE_BUFFERS)
+
+    def _numpy(self, node: ast.Call) -> bool:
+        keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+        if (
+            set(keywords) <= {"dtype"}
+            and 1 <= len(node.args) <= 3
+            and all(self._may_fold(arg) for arg in node.args)
+            and self._refers(node.func, _NUMPY_ARANGE)
+        ):
+            return True
+        shape = keywords.get("shape") or (node.args[0] if node.args else None)
+        if shape is None:
+            return False
+        if isinstance(shape, (ast.Tuple, ast.List)):
+            dimensions = shape.elts
+            if any(isinstance(dimension, ast.Starred) for dimension in dimensions):
+                return False
+        else:
+            dimensions = [shape]
+        return all(self._may_fold(d) for d in dimensions) and self._refers(
+            node.func, _NUMPY_SHAPED.keys()
+        )
+
+    def _ranges(self, node: ast.ListComp | ast.GeneratorExp) -> bool:
+        """Every `for` clause over a range that may fold, and no filter."""
+        return all(
+            not clause.ifs
+            and not clause.is_async
+            and isinstance(clause.iter, ast.Call)
+            and self._range(clause.iter)
+            for clause in node.generators
+        )
+
+    def _range(self, node: ast.Call) -> bool:
+        return (
+            1 <= len(node.args) <= 3
+            and not node.keywords
+            and all(self._may_fold(arg) for arg in node.args)
+            and self._refers(node.func, _RANGE)
+        )
+
+    def _refers(self, func: ast.expr, candidates: Collection[str]) -> bool:
+        if self._imports is None:
+            self._imports = names.Imports.of(self.tree)
+        return self._imports.may_refer(func, candidates)
+
+    def _may_fold(self, node: ast.expr) -> bool:
+        used = _arithmetic(node)
+        return used is not None and (not used or used <= self._foldable_names())
+
+    def _foldable_names(self) -> frozenset[str]:
+        """Names some `name = value` binds to arithmetic of numbers and such names: a
+        superset of the module constants and the local names the rule folds."""
+        if self._foldable is None:
+            pending: list[tuple[str, set[str]]] = []
+            bound: list[ast.Assign | ast.AnnAssign] = [
+                *astindex.nodes(self.tree, ast.Assign),
+                *astindex.nodes(self.tree, ast.AnnAssign),
+            ]
+            for node in bound:
+                used = _arithmetic(node.value) if node.value is not None else None
+                if used is None:
+                    continue
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                pending += [(t.id, used) for t in targets if isinstance(t, ast.Name)]
+            found: set[str] = set()
+            while True:
+                ready = {name for name, used in pending if used <= found}
+                if not ready:
+                    break
+                found |= ready
+                pending = [(name, used) for name, used in pending if name not in found]
+            self._foldable = frozenset(found)
+        return self._foldable
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import enum
 
 import libcst as cst
@@ -9,7 +10,7 @@ from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Applicability
 from memlint.rule import FixSpec, Invalid, Rule, Valid
-from memlint.semantic import names
+from memlint.semantic import astindex, names
 
 
 class _Takes(enum.Enum):
@@ -72,6 +73,12 @@ _ITERTOOLS = (
     "batched",
 )
 _CONSUMERS.update({f"itertools.{n}": (_Takes.ANY, _Safety.LAZY, _LAZY) for n in _ITERTOOLS})
+
+# The consumers by which positions of a comprehension they consume (for the pre-filter).
+_TAKING: dict[_Takes, frozenset[str]] = {
+    takes: frozenset(name for name, (how, _, _) in _CONSUMERS.items() if how is takes)
+    for takes in _Takes
+}
 
 _NEXT = frozenset({"builtins.next"})
 _TITLE = "Remove the brackets (pass a generator)"
@@ -465,6 +472,21 @@ class MaterializedComprehension(Rule):
         ),
     )
 
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Whether some call is handed a list comprehension where a consumer it may name
+        iterates one (conservative: the rule's shapes and positions, names not resolved)."""
+        imports: names.Imports | None = None
+        for call in astindex.nodes(tree, ast.Call):
+            takers = _ast_takers(call)
+            if not takers:
+                continue
+            if imports is None:
+                imports = names.Imports.of(tree)
+            if imports.may_refer(call.func, takers):
+                return True
+        return False
+
     def visit_Call(self, node: cst.Call) -> None:
         # Shape first: a list comprehension among the positional arguments.
         if not any(
@@ -525,6 +547,34 @@ class MaterializedComprehension(Rule):
             rpar=[cst.RightParen(whitespace_before=closing), *comp.rpar],
         )
         return self.replace(comp, generator, _TITLE, unsafe=unsafe)
+
+
+def _ast_takers(call: ast.Call) -> frozenset[str]:
+    """The consumers that would take a list comprehension among `call`'s positional
+    arguments, by its position (`_iterable_args` on CPython's tree); empty for none.
+
+    libcst counts a `**kwargs` among the positional arguments (it has no keyword), and it
+    comes after them all. `resolved` names plain `a.b.c` callees only, and an attribute by
+    a name that ends in it (`dict.fromkeys` is not `dict`).
+    """
+    args = call.args
+    if not any(isinstance(arg, ast.ListComp) for arg in args):
+        return frozenset()
+    head: ast.expr = call.func
+    while isinstance(head, ast.Attribute):
+        head = head.value
+    if not isinstance(head, ast.Name):
+        return frozenset()
+    found = _TAKING[_Takes.ANY]
+    if isinstance(args[0], ast.ListComp):
+        found |= _TAKING[_Takes.FIRST]
+        double_star = sum(1 for keyword in call.keywords if keyword.arg is None)
+        if len(args) + double_star == 1:
+            found |= _TAKING[_Takes.ONLY]
+    if isinstance(call.func, ast.Attribute):
+        attr = call.func.attr
+        found = frozenset(name for name in found if name.rsplit(".", 1)[-1] == attr)
+    return found
 
 
 def _iterable_args(call: cst.Call, takes: _Takes) -> list[cst.Arg]:

@@ -29,6 +29,17 @@ _LITERALS = (
     cst.SetComp,
     cst.DictComp,
 )
+# The same literals in CPython's tree (strings and numbers are `ast.Constant`).
+_AST_LITERALS = (
+    ast.JoinedStr,
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.Dict,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+)
 _RESOLVED = (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN)
 _IMPORTS = "_memlint_imports"  # where Imports.of keeps its answer on a tree
 
@@ -158,7 +169,40 @@ class Imports:
             return "builtins.None" in candidates
         if not isinstance(node, cst.Name):
             return True  # `(x or y).z`: left to libcst
-        head, rest = node.value, ".".join(reversed(parts))
+        return self._spells(node.value, parts, candidates)
+
+    def may_refer(self, node: ast.expr, candidates: Collection[str]) -> bool:
+        """`may_resolve` on CPython's tree (a callee, an attribute chain), for `ast_candidate`.
+
+        False only when libcst's qualified names of the same node hold none of `candidates`.
+        Unlike `may_resolve`, a `from m import *` changes nothing: libcst records no binding
+        for it (it cannot know the names), so no qualified name comes through it.
+        """
+        parts = []
+        while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+            if isinstance(node, ast.Attribute):
+                parts.append(node.attr)
+                node = node.value
+            elif isinstance(node, ast.Call):
+                node = node.func
+            else:
+                node = node.value
+        if isinstance(node, ast.Constant):
+            # libcst reads `None`, `True` and `False` as names, `...` as no literal.
+            if node.value is None or isinstance(node.value, bool):
+                return self._spells(repr(node.value), parts, candidates)
+            if node.value is Ellipsis:
+                return True
+            return "builtins.None" in candidates
+        if isinstance(node, _AST_LITERALS):
+            return "builtins.None" in candidates
+        if not isinstance(node, ast.Name):
+            return True
+        return self._spells(node.id, parts, candidates)
+
+    def _spells(self, head: str, parts: list[str], candidates: Collection[str]) -> bool:
+        """Whether `head.<parts reversed>` may be named one of `candidates` by libcst."""
+        rest = ".".join(reversed(parts))
         dot = "." if rest else ""
         for meaning in (*self.bound.get(head, ()), f"builtins.{head}", head):
             full = meaning + dot + rest

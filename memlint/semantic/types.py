@@ -68,6 +68,11 @@ _ANNOTATIONS: Mapping[str, str] = {
     "typing.Dict": "dict",
     "typing.Set": "set",
 }
+# The builtins and annotations by which `kind_of` finds a sequence (for a pre-filter).
+SEQUENCE_CALLS = frozenset(name for name, kind in _CALLS.items() if kind in SEQUENCE_KINDS)
+SEQUENCE_ANNOTATIONS = frozenset(
+    name for name, kind in _ANNOTATIONS.items() if kind in SEQUENCE_KINDS
+)
 # Methods by receiver kind, and the kind they return.
 _TEXT_SAME = frozenset(
     {
