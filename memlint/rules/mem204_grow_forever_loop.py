@@ -20,7 +20,7 @@ from libcst.metadata import (
 
 from memlint.diagnostics import Confidence
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import astindex, bindings, containers, context, names
+from memlint.semantic import astindex, bindings, context, names
 from memlint.semantic.constants import fold
 
 # Methods that put something into a list, dict, set or deque.
@@ -1124,14 +1124,14 @@ def _may_be_endless_iterable(node: ast.expr, imports: names.Imports) -> bool:
         keyword.arg is None for keyword in node.keywords
     ):
         return False
-    if containers.may_resolve(node, imports, _ENDLESS_ITERATORS):
+    if imports.may_refer(node, _ENDLESS_ITERATORS):
         return True
     # `repeat(x)` without `times`.
     only = len(node.args) + len(node.keywords) == 1
     return (
         only
         and (not node.keywords or node.keywords[0].arg == "object")
-        and containers.may_resolve(node, imports, _REPEAT)
+        and imports.may_refer(node, _REPEAT)
     )
 
 
@@ -1200,7 +1200,7 @@ def _may_make(value: ast.expr, imports: names.Imports) -> bool:
         return True
     if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
         return isinstance(value.left, ast.List)  # `[None] * n`
-    return isinstance(value, ast.Call) and containers.may_resolve(value, imports, _MADE_BY)
+    return isinstance(value, ast.Call) and imports.may_refer(value, _MADE_BY)
 
 
 def _adds_to(
@@ -1234,7 +1234,7 @@ def _ast_added_to(node: ast.AST, imports: names.Imports) -> list[ast.expr]:
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in _ADDS:
             return [_ast_root(func.value)]
-        if containers.may_resolve(node, imports, _HEAP_ADDS):
+        if imports.may_refer(node, _HEAP_ADDS):
             return [*node.args, *(keyword.value for keyword in node.keywords)]
         return []
     if isinstance(node, ast.Assign):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Union
 
@@ -839,12 +839,10 @@ def _ast_container_kinds(value: ast.expr, imports: names.Imports) -> frozenset[C
     if isinstance(value, (ast.Set, ast.SetComp)):
         return frozenset({"set"})
     # Most calls bound at module level are no constructor: one look settles them.
-    if not isinstance(value, ast.Call) or not may_resolve(value, imports, _CONSTRUCTORS):
+    if not isinstance(value, ast.Call) or not imports.may_refer(value, _CONSTRUCTORS):
         return frozenset()
     return frozenset(
-        kind
-        for qualified, kind in _CONSTRUCTORS.items()
-        if may_resolve(value, imports, (qualified,))
+        kind for qualified, kind in _CONSTRUCTORS.items() if imports.may_refer(value, (qualified,))
     )
 
 
@@ -853,50 +851,6 @@ def _ast_is_class_var(annotation: ast.expr) -> bool:
     if isinstance(node, ast.Attribute):
         return node.attr == "ClassVar"
     return isinstance(node, ast.Name) and node.id == "ClassVar"
-
-
-_AST_LITERALS = (
-    ast.JoinedStr,
-    ast.List,
-    ast.Tuple,
-    ast.Set,
-    ast.Dict,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-)
-
-
-def may_resolve(node: ast.expr, imports: names.Imports, candidates: Collection[str]) -> bool:
-    """`names.Imports.may_resolve` on CPython's tree: False only when no candidate can be meant.
-
-    A star import is no reason to say True: libcst binds no name for it, so a name it may
-    bring is not resolved (QualifiedNameProvider answers nothing).
-    """
-    if isinstance(node, ast.Call):
-        node = node.func
-    parts = []
-    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
-        if isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        elif isinstance(node, ast.Call):
-            node = node.func
-        else:
-            node = node.value
-    if isinstance(node, _AST_LITERALS) or (
-        isinstance(node, ast.Constant) and node.value is not Ellipsis
-    ):
-        return "builtins.None" in candidates
-    if not isinstance(node, ast.Name):
-        return True
-    head, rest = node.id, ".".join(reversed(parts))
-    dot = "." if rest else ""
-    for meaning in (*imports.bound.get(head, ()), f"builtins.{head}", head):
-        full = meaning + dot + rest
-        if full in candidates or any(full.startswith(c + ".") for c in candidates):
-            return True
-    return False
 
 
 def _adds(tree: ast.Module) -> Iterator[ast.Attribute | ast.Subscript | ast.AugAssign]:
