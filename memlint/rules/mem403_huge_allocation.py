@@ -37,6 +37,7 @@ _NUMBER_SHAPES = (cst.Integer, cst.Name, cst.Attribute, cst.BinaryOperation, cst
 # numpy constructors of a given shape, and the position of their `dtype` argument.
 _NUMPY_SHAPED = {"numpy.zeros": 1, "numpy.ones": 1, "numpy.empty": 1, "numpy.full": 2}
 _NUMPY_ARANGE = frozenset({"numpy.arange"})
+_NUMPY_CALLS = frozenset({*_NUMPY_SHAPED, *_NUMPY_ARANGE})
 _NUMPY_DTYPE = frozenset({"numpy.dtype"})
 
 # Item sizes of dtypes by name (numpy's type names, its string aliases, and builtins).
@@ -711,13 +712,16 @@ class _MayAllocate:
             return False
         only = node.args[0]
         if isinstance(only, ast.Call):
-            return self._range(only) and self._refers(node.func, _COLLECTORS)
+            return self._refers(node.func, _COLLECTORS) and self._range(only)
         if isinstance(only, ast.GeneratorExp):
             # A set keeps distinct elements only: a generator's may not be.
-            return self._ranges(only) and self._refers(node.func, _COLLECTORS - _SETS)
-        return self._may_fold(only) and self._refers(node.func, _BYTE_BUFFERS)
+            return self._refers(node.func, _COLLECTORS - _SETS) and self._ranges(only)
+        return self._refers(node.func, _BYTE_BUFFERS) and self._may_fold(only)
 
     def _numpy(self, node: ast.Call) -> bool:
+        # Names first: most modules import no numpy.
+        if not self._refers(node.func, _NUMPY_CALLS):
+            return False
         keywords = {keyword.arg: keyword.value for keyword in node.keywords}
         if (
             set(keywords) <= {"dtype"}
