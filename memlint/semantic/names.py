@@ -29,6 +29,17 @@ _LITERALS = (
     cst.SetComp,
     cst.DictComp,
 )
+# The same literals in CPython's tree (`ast.Constant` is told apart where it is used).
+_AST_LITERALS = (
+    ast.JoinedStr,
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.Dict,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+)
 _RESOLVED = (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN)
 _IMPORTS = "_memlint_imports"  # where Imports.of keeps its answer on a tree
 
@@ -158,14 +169,68 @@ class Imports:
             return "builtins.None" in candidates
         if not isinstance(node, cst.Name):
             return True  # `(x or y).z`: left to libcst
-        head, rest = node.value, ".".join(reversed(parts))
+        return self._may_spell(node.value, parts, candidates)
+
+    def may_resolve_tree(self, node: ast.expr, candidates: Collection[str]) -> bool:
+        """`may_resolve` for the same expression in CPython's tree (for a pre-filter)."""
+        if self.star:
+            return True
+        parts = []
+        while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+            if isinstance(node, ast.Attribute):
+                parts.append(node.attr)
+                node = node.value
+            elif isinstance(node, ast.Call):
+                node = node.func
+            else:
+                node = node.value
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if value is None or value is True or value is False:
+                return self._may_spell(str(value), parts, candidates)  # names to libcst
+            if value is Ellipsis:
+                return True  # no literal to libcst
+            return "builtins.None" in candidates  # a string or a number
+        if isinstance(node, _AST_LITERALS):
+            return "builtins.None" in candidates
+        if not isinstance(node, ast.Name):
+            return True  # `(x or y).z`: left to libcst
+        return self._may_spell(node.id, parts, candidates)
+
+    def heads(self, candidates: Collection[str]) -> frozenset[str] | None:
+        """The names a chain (`head.x(...).y`) must start with for `may_resolve` to say yes;
+        None when any may. A pre-filter tests the head before the whole chain."""
+        if self.star or "builtins" in candidates:
+            return None
+        found = {candidate.split(".", 1)[0] for candidate in candidates}
+        found |= {
+            candidate.split(".", 2)[1]
+            for candidate in candidates
+            if candidate.startswith("builtins.")
+        }
+        found |= {
+            local
+            for local, meanings in self.bound.items()
+            if any(_compatible(meaning, c) for meaning in meanings for c in candidates)
+        }
+        # A chain on `None` or a literal has no head (`tree_head`): ask `may_resolve_tree`.
+        return frozenset(found)
+
+    def _may_spell(self, head: str, parts: list[str], candidates: Collection[str]) -> bool:
+        """Whether `head.<reversed parts>` can be named as one of `candidates`."""
+        rest = ".".join(reversed(parts))
         dot = "." if rest else ""
         for meaning in (*self.bound.get(head, ()), f"builtins.{head}", head):
             full = meaning + dot + rest
-            # A builtin's attribute is named by the builtin (`str.join` is "builtins.str"):
-            # any prefix of the full name may be what libcst answers.
-            if full in candidates or any(full.startswith(c + ".") for c in candidates):
+            if full in candidates:
                 return True
+            # A builtin's attribute is named by the builtin (`str.join` is "builtins.str"):
+            # any prefix of the full name (up to a dot) may be what libcst answers.
+            dot_at = full.find(".")
+            while dot_at != -1:
+                if full[:dot_at] in candidates:
+                    return True
+                dot_at = full.find(".", dot_at + 1)
         return False
 
 
@@ -180,6 +245,25 @@ def calls_to(tree: ast.Module, candidates: Collection[str]) -> list[ast.Call]:
     if not imports.may_name(candidates):
         return []
     return [call for call in calls if not imports.meanings(call.func).isdisjoint(candidates)]
+
+
+def _compatible(meaning: str, candidate: str) -> bool:
+    """Whether a name spelled from `meaning` may be `candidate` or within it (or the other
+    way round): one is the other, or a dotted prefix of it."""
+    return (
+        meaning == candidate
+        or candidate.startswith(meaning + ".")
+        or meaning.startswith(candidate + ".")
+    )
+
+
+def tree_head(node: ast.expr) -> str | None:
+    """The name a chain of CPython's tree starts with, through attributes, calls and
+    subscripts as `may_resolve` reads it (`a` for `a.b(c)[0].d`); None when it starts
+    with anything else."""
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def import_alias(module: cst.Module, qualified: str) -> str | None:
