@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal, Optional
@@ -11,7 +12,7 @@ from libcst.metadata import PositionProvider, ScopeProvider
 
 from memlint.diagnostics import Confidence
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import bindings, context, files, names
+from memlint.semantic import astindex, bindings, context, files, names
 
 # How a parser takes its input: `stream` reads from any stream it is given (json to the
 # end, pickle one pickle), `text` parses a value already in memory, `yaml` takes either.
@@ -42,6 +43,10 @@ _PARSERS: dict[str, _Parser] = {
     "yaml.unsafe_load": _Parser("yaml", "yaml", ("stream",)),
     "pickle.load": _Parser("stream", "pickle", ("file",)),
     "pickle.loads": _Parser("text", "pickle", ("data",)),
+}
+_BY_MODE: dict[_Mode, frozenset[str]] = {
+    mode: frozenset(name for name, parser in _PARSERS.items() if parser.mode == mode)
+    for mode in ("stream", "text", "yaml")
 }
 # Methods that turn the text of a read into text of the same size: still the whole file.
 _SAME_SIZE = frozenset({"decode", "strip", "lstrip", "rstrip"})
@@ -97,6 +102,34 @@ def _peel(expr: cst.BaseExpression) -> cst.BaseExpression:
     ):
         expr = expr.func.value
     return expr
+
+
+def _tree_data(call: ast.Call) -> list[ast.expr]:
+    """What `_data_argument` may pick on CPython's tree: the first positional argument,
+    else any keyword's value (the parser, so its keywords, is not told apart here)."""
+    if files.tree_starred(call):
+        return []
+    if call.args:
+        return call.args[:1]
+    return [keyword.value for keyword in call.keywords]
+
+
+def _tree_peel(expr: ast.expr) -> ast.expr:
+    """`_peel` on CPython's tree."""
+    while (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in _SAME_SIZE
+    ):
+        expr = expr.func.value
+    return expr
+
+
+def _dotted(expr: ast.expr) -> bool:
+    """Whether `expr` is a plain `a.b.c` chain, the only callee `names.resolved` names."""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return isinstance(expr, ast.Name)
 
 
 def _shown(call: cst.Call, qualified: str, argument: cst.BaseExpression) -> str:
@@ -428,6 +461,34 @@ class JsonLoadWhole(Rule):
             line=5,
         ),
     )
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Whether some call may be a parser `visit_Call` reports: `load` of anything, or
+        `loads` (and the yaml functions) of what may be a whole read, after `.decode()` and
+        the like, or of what may be a file (yaml)."""
+        imports = names.Imports.of(tree)
+        heads = imports.heads(_PARSERS.keys())
+        for call in astindex.nodes(tree, ast.Call):
+            head = names.tree_head(call.func)
+            if heads is not None and head not in heads:
+                continue  # most calls: the cheapest test first
+            data = _tree_data(call)
+            if not data or not _dotted(call.func):
+                continue
+            if imports.may_resolve_tree(call.func, _BY_MODE["stream"]):
+                return True
+            reads = [
+                argument
+                for argument in data
+                if files.tree_may_be_whole_read(tree, _tree_peel(argument), readlines=True)
+            ]
+            if reads and imports.may_resolve_tree(call.func, _BY_MODE["text"] | _BY_MODE["yaml"]):
+                return True
+            files_given = reads or [a for a in data if files.tree_may_be_file(tree, a)]
+            if files_given and imports.may_resolve_tree(call.func, _BY_MODE["yaml"]):
+                return True
+        return False
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
