@@ -172,7 +172,9 @@ class Imports:
         return self._may_spell(node.value, parts, candidates)
 
     def may_resolve_tree(self, node: ast.expr, candidates: Collection[str]) -> bool:
-        """`may_resolve` for the same expression in CPython's tree (for a pre-filter)."""
+        """`may_resolve` for the same expression in CPython's tree, for a pre-filter whose
+        candidates include builtins (`builtins.len`), which `meanings` and `calls_to` leave
+        out."""
         if self.star:
             return True
         parts = []
@@ -244,7 +246,18 @@ def calls_to(tree: ast.Module, candidates: Collection[str]) -> list[ast.Call]:
         return calls
     if not imports.may_name(candidates):
         return []
-    return [call for call in calls if not imports.meanings(call.func).isdisjoint(candidates)]
+    # Only a chain whose head an import binds to (a prefix of) a candidate can name one:
+    # a set lookup spares most calls building their meanings.
+    heads = {
+        local
+        for local, meanings in imports.bound.items()
+        if any(_compatible(meaning, c) for meaning in meanings for c in candidates)
+    }
+    return [
+        call
+        for call in calls
+        if tree_head(call.func) in heads and not imports.meanings(call.func).isdisjoint(candidates)
+    ]
 
 
 def _compatible(meaning: str, candidate: str) -> bool:
