@@ -12,7 +12,7 @@ from libcst.metadata import PositionProvider, ScopeProvider
 
 from memlint.diagnostics import Confidence
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import astindex, bindings, context, files, names
+from memlint.semantic import bindings, context, files, names
 
 # How a parser takes its input: `stream` reads from any stream it is given (json to the
 # end, pickle one pickle), `text` parses a value already in memory, `yaml` takes either.
@@ -44,10 +44,7 @@ _PARSERS: dict[str, _Parser] = {
     "pickle.load": _Parser("stream", "pickle", ("file",)),
     "pickle.loads": _Parser("text", "pickle", ("data",)),
 }
-_BY_MODE: dict[_Mode, frozenset[str]] = {
-    mode: frozenset(name for name, parser in _PARSERS.items() if parser.mode == mode)
-    for mode in ("stream", "text", "yaml")
-}
+_MODES: tuple[_Mode, ...] = ("stream", "text", "yaml")
 # Methods that turn the text of a read into text of the same size: still the whole file.
 _SAME_SIZE = frozenset({"decode", "strip", "lstrip", "rstrip"})
 _SHOWN_ARGUMENT = 40
@@ -468,25 +465,19 @@ class JsonLoadWhole(Rule):
         `loads` (and the yaml functions) of what may be a whole read, after `.decode()` and
         the like, or of what may be a file (yaml)."""
         imports = names.Imports.of(tree)
-        heads = imports.heads(_PARSERS.keys())
-        for call in astindex.nodes(tree, ast.Call):
-            head = names.tree_head(call.func)
-            if heads is not None and head not in heads:
-                continue  # most calls: the cheapest test first
+        for call in names.calls_to(tree, _PARSERS.keys()):
             data = _tree_data(call)
             if not data or not _dotted(call.func):
                 continue
-            if imports.may_resolve_tree(call.func, _BY_MODE["stream"]):
+            parsers = imports.meanings(call.func) & _PARSERS.keys()
+            modes = {_PARSERS[p].mode for p in parsers} if not imports.star else set(_MODES)
+            if "stream" in modes:
                 return True
-            reads = [
-                argument
-                for argument in data
-                if files.tree_may_be_whole_read(tree, _tree_peel(argument), readlines=True)
-            ]
-            if reads and imports.may_resolve_tree(call.func, _BY_MODE["text"] | _BY_MODE["yaml"]):
+            if modes & {"text", "yaml"} and any(
+                files.tree_may_be_whole_read(tree, _tree_peel(a), readlines=True) for a in data
+            ):
                 return True
-            files_given = reads or [a for a in data if files.tree_may_be_file(tree, a)]
-            if files_given and imports.may_resolve_tree(call.func, _BY_MODE["yaml"]):
+            if "yaml" in modes and any(files.tree_may_be_file(tree, a) for a in data):
                 return True
         return False
 
