@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Applicability, Confidence
 from memlint.rule import FixSpec, Invalid, Rule, Valid
-from memlint.semantic import constants, context, files, names
+from memlint.semantic import astindex, constants, context, files, names
 
 # Separators that cut text into lines, for `.split(sep)`.
 _LINE_SEPARATORS = frozenset({"\n", "\r\n", b"\n", b"\r\n"})
@@ -21,6 +23,50 @@ _LINE_NAMES = ("line", "raw", "raw_line", "text_line")
 _BARE_ITERABLES = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
 _COST_TWICE = "holds the whole file and then a list of every line, so memory grows with the file"
 _COST_LIST = "reads the whole file into a list of lines, so memory grows with the file"
+
+
+def _may_split_lines(call: ast.Call) -> bool:
+    """False only when `_line_separator` of the same call in libcst's tree is surely None.
+
+    An implicitly concatenated `"\\n" ""` is one constant here but no `SimpleString` to
+    libcst: True, conservatively.
+    """
+    if len(call.args) > 2 or files.tree_starred(call):
+        return False
+    sep = call.args[0] if call.args else None
+    limit = call.args[1] if len(call.args) > 1 else None
+    for keyword in call.keywords:
+        if keyword.arg == "sep":
+            sep = keyword.value
+        elif keyword.arg == "maxsplit":
+            limit = keyword.value
+        else:
+            return False
+    if limit is not None and not constants.tree_may_fold_to(limit, lambda value: value < 0):
+        return False
+    return isinstance(sep, ast.Constant) and sep.value in _LINE_SEPARATORS
+
+
+def _may_materialise(tree: ast.Module, call: ast.Call, imports: names.Imports) -> bool:
+    """`list(<file>)` / `tuple(<file>)` as `_check_materialised` starts from it."""
+    if len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
+        return False
+    if not imports.may_refer(call.func, _MATERIALISERS):
+        return False
+    return files.tree_may_be_file(tree, call.args[0])
+
+
+def _may_split_a_read(tree: ast.Module, call: ast.Call, func: ast.Attribute) -> bool:
+    """`<file>.readlines()` and `<whole read>.splitlines()` / `.split(<line break>)` as
+    `_check_readlines` and `_check_split` start from them."""
+    if func.attr == "readlines":
+        return files.tree_may_be_whole_read(tree, call, readlines=True)
+    if (func.attr == "splitlines" and not files.tree_starred(call)) or (
+        func.attr == "split" and _may_split_lines(call)
+    ):
+        # `lines = f.readlines()` ... `lines.split(...)` is no string split.
+        return files.tree_may_be_whole_read(tree, func.value, readlines=False)
+    return False
 
 
 def _collapse(code: str) -> str:
@@ -514,6 +560,26 @@ class ReadSplitlines(Rule):
             line=3,
         ),
     )
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Whether some call has a shape `visit_Call` checks, on what may be a file or a
+        whole read (`files.tree_may_be_file`, `files.tree_may_be_whole_read`)."""
+        imports = names.Imports.of(tree)
+        materialisers = imports.heads(_MATERIALISERS)
+        for call in astindex.nodes(tree, ast.Call):
+            func = call.func
+            if isinstance(func, ast.Name) and materialisers is not None:
+                if func.id in materialisers and _may_materialise(tree, call, imports):
+                    return True
+            elif isinstance(func, ast.Name) or (
+                isinstance(func, ast.Attribute) and func.attr in ("list", "tuple")
+            ):
+                if _may_materialise(tree, call, imports):
+                    return True
+            elif isinstance(func, ast.Attribute) and _may_split_a_read(tree, call, func):
+                return True
+        return False
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

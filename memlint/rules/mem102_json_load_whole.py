@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal, Optional
@@ -43,6 +44,7 @@ _PARSERS: dict[str, _Parser] = {
     "pickle.load": _Parser("stream", "pickle", ("file",)),
     "pickle.loads": _Parser("text", "pickle", ("data",)),
 }
+_MODES: tuple[_Mode, ...] = ("stream", "text", "yaml")
 # Methods that turn the text of a read into text of the same size: still the whole file.
 _SAME_SIZE = frozenset({"decode", "strip", "lstrip", "rstrip"})
 _SHOWN_ARGUMENT = 40
@@ -97,6 +99,34 @@ def _peel(expr: cst.BaseExpression) -> cst.BaseExpression:
     ):
         expr = expr.func.value
     return expr
+
+
+def _tree_data(call: ast.Call) -> list[ast.expr]:
+    """What `_data_argument` may pick on CPython's tree: the first positional argument,
+    else any keyword's value (the parser, so its keywords, is not told apart here)."""
+    if files.tree_starred(call):
+        return []
+    if call.args:
+        return call.args[:1]
+    return [keyword.value for keyword in call.keywords]
+
+
+def _tree_peel(expr: ast.expr) -> ast.expr:
+    """`_peel` on CPython's tree."""
+    while (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in _SAME_SIZE
+    ):
+        expr = expr.func.value
+    return expr
+
+
+def _dotted(expr: ast.expr) -> bool:
+    """Whether `expr` is a plain `a.b.c` chain, the only callee `names.resolved` names."""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return isinstance(expr, ast.Name)
 
 
 def _shown(call: cst.Call, qualified: str, argument: cst.BaseExpression) -> str:
@@ -428,6 +458,28 @@ class JsonLoadWhole(Rule):
             line=5,
         ),
     )
+
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Whether some call may be a parser `visit_Call` reports: `load` of anything, or
+        `loads` (and the yaml functions) of what may be a whole read, after `.decode()` and
+        the like, or of what may be a file (yaml)."""
+        imports = names.Imports.of(tree)
+        for call in names.calls_to(tree, _PARSERS.keys()):
+            data = _tree_data(call)
+            if not data or not _dotted(call.func):
+                continue
+            parsers = imports.meanings(call.func) & _PARSERS.keys()
+            modes = {_PARSERS[p].mode for p in parsers} if not imports.star else set(_MODES)
+            if "stream" in modes:
+                return True
+            if modes & {"text", "yaml"} and any(
+                files.tree_may_be_whole_read(tree, _tree_peel(a), readlines=True) for a in data
+            ):
+                return True
+            if "yaml" in modes and any(files.tree_may_be_file(tree, a) for a in data):
+                return True
+        return False
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

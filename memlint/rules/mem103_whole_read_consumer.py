@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,7 +18,7 @@ from libcst.metadata import (
 
 from memlint.diagnostics import Applicability
 from memlint.rule import FixSpec, Invalid, Rule, Valid
-from memlint.semantic import bindings, constants, files, names
+from memlint.semantic import astindex, bindings, constants, files, names
 from memlint.semantic.uses import HarmlessUses
 
 _Kind = Literal["hash", "encode", "regex", "split", "count", "len", "stream", "checksum"]
@@ -85,6 +86,7 @@ _FUNCTIONS: dict[str, _Takes] = {
 }
 # Methods of a compiled pattern (`re.compile(...)`) and of a hash object.
 _PATTERN_METHODS = frozenset({"findall", "finditer"})
+_PATTERNS = frozenset({"re.compile"})
 # Methods that turn a read into text of the same size: still the whole file.
 _SAME_SIZE = frozenset({"decode", "encode", "strip", "lstrip", "rstrip"})
 # Splits into lines are MEM101's (one expression, one code).
@@ -176,6 +178,90 @@ def _argument(call: cst.Call, index: int, keywords: tuple[str, ...]) -> cst.Base
             return arg.value
     positional = [arg.value for arg in call.args if arg.keyword is None]
     return positional[index] if index < len(positional) else None
+
+
+def _may_split_all(call: ast.Call) -> bool:
+    """False only when `_unlimited_split` of the same call in libcst's tree is surely
+    (False, ...). A split into lines is not told apart: `"\\n" ""` is one constant here
+    but no `SimpleString` to libcst."""
+    if len(call.args) > 2 or files.tree_starred(call):
+        return False
+    limit = call.args[1] if len(call.args) > 1 else None
+    for keyword in call.keywords:
+        if keyword.arg == "maxsplit":
+            limit = keyword.value
+        elif keyword.arg != "sep":
+            return False
+    return limit is None or constants.tree_may_fold_to(limit, lambda value: value < 0)
+
+
+def _may_consume_a_read(tree: ast.Module, call: ast.Call, makers: _Makers) -> bool:
+    """Whether the call may be a consumer `_use` finds, of what may be a whole read other
+    than `readlines()` (after `.decode()` and the like): any argument of a consumer
+    function, as the function is not told apart here."""
+
+    def read(data: ast.expr) -> bool:
+        while (
+            isinstance(data, ast.Call)
+            and isinstance(data.func, ast.Attribute)
+            and data.func.attr in _SAME_SIZE
+        ):
+            data = data.func.value
+        return files.tree_may_be_whole_read(tree, data, readlines=False)
+
+    if files.tree_starred(call):
+        return False  # `_argument`, `_unlimited_split` and `count` give up on star-args
+    given = [*call.args, *(keyword.value for keyword in call.keywords)]
+    head = names.tree_head(call.func)
+    if (
+        (makers.consumers is None or head is None or head in makers.consumers)
+        and any(read(data) for data in given)
+        and makers.imports.may_refer(call.func, _FUNCTIONS)
+    ):
+        return True
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    method = func.attr
+    if (method == "split" and _may_split_all(call)) or (method == "count" and given):
+        return read(func.value)
+    if method in _PATTERN_METHODS:
+        data = call.args[:1] + [k.value for k in call.keywords if k.arg == "string"]
+        return any(read(d) for d in data) and makers.may_make(func.value, _PATTERNS)
+    if method == "update" and len(given) == 1 and call.args:
+        return read(call.args[0]) and makers.may_make(func.value, _HASHERS)
+    return False
+
+
+@dataclass(frozen=True)
+class _Makers:
+    """What `_bound_by` can find on CPython's tree: the module's imports, and the names
+    some assignment binds to a call (the calls, by name)."""
+
+    imports: names.Imports
+    calls: dict[str, list[ast.Call]]
+    consumers: frozenset[str] | None  # `imports.heads(_FUNCTIONS)`
+
+    @classmethod
+    def of(cls, tree: ast.Module) -> _Makers:
+        calls: dict[str, list[ast.Call]] = {}
+        bound: list[tuple[ast.expr, ast.expr | None]] = []
+        bound += [(t, a.value) for a in astindex.nodes(tree, ast.Assign) for t in a.targets]
+        bound += [(a.target, a.value) for a in astindex.nodes(tree, ast.AnnAssign)]
+        bound += [(a.target, a.value) for a in astindex.nodes(tree, ast.NamedExpr)]
+        for target, value in bound:
+            if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+                calls.setdefault(target.id, []).append(value)
+        imports = names.Imports.of(tree)
+        return cls(imports, calls, imports.heads(_FUNCTIONS))
+
+    def may_make(self, expr: ast.expr, makers: frozenset[str]) -> bool:
+        """False only when `_bound_by(expr, makers)` is surely False."""
+        if isinstance(expr, ast.Call):
+            return self.imports.may_refer(expr, makers)
+        if not isinstance(expr, ast.Name):
+            return False
+        return any(self.imports.may_refer(c, makers) for c in self.calls.get(expr.id, ()))
 
 
 def _unlimited_split(call: cst.Call) -> tuple[bool, bool]:
@@ -525,6 +611,27 @@ class WholeReadConsumer(HarmlessUses, Rule):
         ),
     )
 
+    @staticmethod
+    def ast_candidate(tree: ast.Module) -> bool:
+        """Whether some call may consume what may be a whole read other than `readlines()`
+        (`files.tree_may_be_whole_read`), after `.decode()` and the like."""
+        if not files.tree_has_whole_read(tree, readlines=False):
+            return False  # most files that spell `read`
+        makers: _Makers | None = None
+        for call in astindex.nodes(tree, ast.Call):
+            func = call.func
+            if (
+                not call.args
+                and not call.keywords
+                and not (isinstance(func, ast.Attribute) and func.attr == "split")
+            ):
+                continue  # consumes nothing (but `data.split()` consumes `data`)
+            if makers is None:
+                makers = _Makers.of(tree)
+            if _may_consume_a_read(tree, call, makers):
+                return True
+        return False
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         # Consumers of a name bound to a read: reported at the end, once every use is known.
@@ -574,7 +681,7 @@ class WholeReadConsumer(HarmlessUses, Rule):
             return _Use(call, "split", func.value)  # harmless; MEM101 reports it
         if method == "count" and call.args and not any(arg.star for arg in call.args):
             return _Use(call, "count", func.value)
-        if method in _PATTERN_METHODS and self._bound_by(func.value, frozenset({"re.compile"})):
+        if method in _PATTERN_METHODS and self._bound_by(func.value, _PATTERNS):
             data = _argument(call, 0, ("string",))
             return _Use(call, "regex", data) if data is not None else None
         if method == "update" and len(call.args) == 1 and self._bound_by(func.value, _HASHERS):

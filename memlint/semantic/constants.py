@@ -307,3 +307,24 @@ class ModuleConstantsProvider(BatchableMetadataProvider[Mapping[str, Number]]):
 
     def visit_Module(self, node: cst.Module) -> None:
         self.set_metadata(node, module_constants(node))
+
+
+def tree_may_fold_to(node: ast.expr, wanted: Callable[[Number], bool]) -> bool:
+    """For a pre-filter: False only when `fold` (without module constants) of the same
+    expression in libcst's tree surely gives no number for which `wanted` is true.
+
+    A literal number, signed or inverted, is worked out; arithmetic between literals is
+    not (True); a name, a call, a string or a bool folds to nothing (False).
+    """
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return not isinstance(value, bool) and isinstance(value, (int, float)) and wanted(value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return tree_may_fold_to(node.operand, lambda value: wanted(-value))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+        return tree_may_fold_to(node.operand, wanted)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+        return tree_may_fold_to(
+            node.operand, lambda value: isinstance(value, int) and wanted(~value)
+        )
+    return isinstance(node, ast.BinOp)

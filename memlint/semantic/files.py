@@ -6,9 +6,9 @@ import ast
 import dataclasses
 import enum
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import libcst as cst
 from libcst import MetadataDependent
@@ -280,7 +280,7 @@ def may_be_file(visitor: MetadataDependent, expr: cst.BaseExpression) -> bool:
     return _may_be_file(expr, words, file_names)
 
 
-def _may_be_file(expr: cst.BaseExpression, words: frozenset[str], found: frozenset[str]) -> bool:
+def _may_be_file(expr: cst.BaseExpression, words: frozenset[str], found: Container[str]) -> bool:
     if isinstance(expr, cst.Call):
         callee = expr.func
         while isinstance(callee, (cst.Attribute, cst.Call)):
@@ -297,76 +297,273 @@ def _may_be_file(expr: cst.BaseExpression, words: frozenset[str], found: frozens
     return False
 
 
-def _file_evidence(context: Any) -> tuple[frozenset[str], frozenset[str]]:
+def _file_evidence(context: Any) -> tuple[frozenset[str], _Evidence]:
     """The module's file words (with import aliases of them) and the names that may be files.
 
-    Computed once per file from CPython's tree and kept on the file's context.
+    Worked out from CPython's tree and kept on it: the pre-filter (`tree_may_be_file`) and
+    the rules share one computation.
     """
-    memo = context.memo
-    if "files.evidence" not in memo:
-        memo["files.evidence"] = _evidence_of(context.tree, context.imports)
-    return cast("tuple[frozenset[str], frozenset[str]]", memo["files.evidence"])
+    return _tree_evidence(context.tree, context.imports)
 
 
-def _evidence_of(
-    tree: ast.Module, imports: names.Imports | None
-) -> tuple[frozenset[str], frozenset[str]]:
-    words = set(EVIDENCE_WORDS)
-    aliases = set()
-    if imports is not None:
-        for local, meanings in imports.bound.items():
-            if any(meaning.rsplit(".", 1)[-1] in words for meaning in meanings):
-                aliases.add(local)
-    words |= aliases
+_EVIDENCE = "_memlint_file_evidence"
 
-    def mentions(node: ast.AST) -> bool:
-        return any(
-            (isinstance(n, ast.Name) and n.id in words)
-            or (isinstance(n, ast.Attribute) and n.attr in words)
-            for n in ast.walk(node)
+
+def _tree_evidence(
+    tree: ast.Module, imports: names.Imports | None = None
+) -> tuple[frozenset[str], _Evidence]:
+    evidence: _Evidence | None = getattr(tree, _EVIDENCE, None)
+    if evidence is None:
+        evidence = _Evidence(tree, imports if imports is not None else names.Imports.of(tree))
+        setattr(tree, _EVIDENCE, evidence)
+    return evidence.words, evidence
+
+
+class _Evidence:
+    """Which names of a module may be files, each worked out when first asked.
+
+    A name may be a file when it is an import alias of a file word, is read from (`x.read`,
+    `x.readlines`), is a parameter whose annotation spells a file word, or is bound
+    (`=`, `: T =`, `:=`, `with ... as`) to a value that spells one (for `x: T = v`, an
+    annotation that spells one stands for the value) or that mentions a name which may be
+    a file (`g = f`). Only the values of the names asked about, and of the names they
+    mention, are walked: most of a module never is.
+    """
+
+    def __init__(self, tree: ast.Module, imports: names.Imports) -> None:
+        words = set(EVIDENCE_WORDS)
+        aliases = {
+            local
+            for local, meanings in imports.bound.items()
+            if any(meaning.rsplit(".", 1)[-1] in words for meaning in meanings)
+        }
+        self.words = frozenset(words | aliases)
+        self._scans: dict[int, tuple[bool, frozenset[str]]] = {}
+        # Names that may be files whatever their values are.
+        self._sure = set(aliases)
+        for attribute in astindex.nodes(tree, ast.Attribute):
+            if attribute.attr in _READ_METHODS and isinstance(attribute.value, ast.Name):
+                self._sure.add(attribute.value.id)
+        for arg in astindex.nodes(tree, ast.arg):
+            if arg.annotation is not None and self._scan(arg.annotation)[0]:
+                self._sure.add(arg.arg)
+        self._tree = tree
+        self._values: dict[str, list[ast.expr]] | None = None  # built when first needed
+        self._answers: dict[str, bool] = {}
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        answer = self._answers.get(name)
+        if answer is None:
+            answer = self._reaches_a_file(name)
+            self._answers[name] = answer
+        return answer
+
+    def _reaches_a_file(self, name: str) -> bool:
+        todo, seen = [name], {name}
+        while todo:
+            current = todo.pop()
+            known = self._answers.get(current)
+            if current in self._sure or known:
+                return True
+            if known is False:
+                continue  # nothing it reaches may be a file
+            for value in self._bound_values().get(current, ()):
+                spelled, mentioned = self._scan(value)
+                if spelled:
+                    return True
+                todo += [other for other in mentioned if other not in seen]
+                seen.update(mentioned)
+        return False
+
+    def _bound_values(self) -> dict[str, list[ast.expr]]:
+        """The values each name is bound to (the annotation, when it spells a file word)."""
+        if self._values is not None:
+            return self._values
+        tree = self._tree
+        bindings: list[tuple[list[ast.expr], ast.expr | None]] = []
+        bindings += [(node.targets, node.value) for node in astindex.nodes(tree, ast.Assign)]
+        for annotated in astindex.nodes(tree, ast.AnnAssign):
+            spelled = self._scan(annotated.annotation)[0]
+            value = annotated.annotation if spelled else annotated.value
+            bindings.append(([annotated.target], value))
+        bindings += [([node.target], node.value) for node in astindex.nodes(tree, ast.NamedExpr)]
+        bindings += [
+            ([item.optional_vars], item.context_expr)
+            for item in astindex.nodes(tree, ast.withitem)
+            if item.optional_vars is not None
+        ]
+        self._values = {}
+        for targets, value in bindings:
+            if value is None:
+                continue
+            for target in targets:
+                for name in _names_in(target):
+                    self._values.setdefault(name, []).append(value)
+        return self._values
+
+    def _scan(self, node: ast.expr) -> tuple[bool, frozenset[str]]:
+        """Whether `node` spells a file word, and the names it mentions."""
+        found = self._scans.get(id(node))
+        if found is None:
+            attributes: set[str] = set()
+            mentioned = _names_in(node, attributes)
+            found = (not self.words.isdisjoint(mentioned | attributes), mentioned)
+            self._scans[id(node)] = found
+        return found
+
+
+def _names_in(node: ast.AST, attributes: set[str] | None = None) -> frozenset[str]:
+    """The names in `node`'s subtree (and the attribute names, into `attributes`).
+
+    `ast.walk` visits the `Load`/`Store` context of every name; this does not.
+    """
+    if isinstance(node, ast.Name):  # most targets, many values
+        return frozenset((node.id,))
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Name):
+            names.add(current.id)
+        elif isinstance(current, ast.Attribute):
+            if attributes is not None:
+                attributes.add(current.attr)
+            stack.append(current.value)
+        elif not isinstance(current, ast.Constant):
+            for field in current._fields:
+                value = getattr(current, field, None)
+                if isinstance(value, ast.AST):
+                    stack.append(value)
+                elif isinstance(value, list):
+                    stack += [item for item in value if isinstance(item, ast.AST)]
+    return frozenset(names)
+
+
+# -- the same questions on CPython's tree, for a rule's pre-filter ---------------------------
+
+
+def tree_may_be_file(tree: ast.Module, expr: ast.expr) -> bool:
+    """`may_be_file` for an expression of CPython's tree: False only when `file_object` of
+    the same expression is surely None."""
+    words, found = _tree_evidence(tree)
+    return _tree_file(expr, words, found)
+
+
+def _tree_file(expr: ast.expr, words: frozenset[str], found: Container[str]) -> bool:
+    # Mirrors `_may_be_file` node for node.
+    if isinstance(expr, ast.Call):
+        callee = expr.func
+        while isinstance(callee, (ast.Attribute, ast.Call)):
+            if isinstance(callee, ast.Attribute) and callee.attr in words:
+                return True
+            callee = callee.value if isinstance(callee, ast.Attribute) else callee.func
+        return isinstance(callee, ast.Name) and callee.id in words
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in ("stdin", "__stdin__", "buffer")
+    if isinstance(expr, ast.Name):
+        return expr.id in found
+    if isinstance(expr, ast.IfExp):
+        return _tree_file(expr.body, words, found) or _tree_file(expr.orelse, words, found)
+    return False
+
+
+def tree_may_be_whole_read(tree: ast.Module, expr: ast.expr, *, readlines: bool) -> bool:
+    """False only when `whole_read` of the same expression is surely None, or (unless
+    `readlines`) surely a `readlines()` read.
+
+    Names and scopes are not resolved: a name may be a read when some assignment anywhere
+    in the module binds it to one (`text = f.read()`, or to such a name).
+    """
+    if isinstance(expr, ast.Name):
+        return tree_has_whole_read(tree, readlines=readlines) and expr.id in _tree_read_names(
+            tree, readlines
         )
+    return _tree_read_call(tree, expr, readlines)
 
-    found = set(aliases)
-    links: list[tuple[str, str]] = []  # (name, a name its value mentions)
-    relevant: list[ast.AST] = [
-        node
-        for kind in (ast.Attribute, ast.arg, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem)
-        for node in astindex.nodes(tree, kind)
-    ]
-    for node in relevant:
-        bound: list[ast.expr] = []
-        value: ast.expr | None = None
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if node.attr in _READ_METHODS:
-                found.add(node.value.id)
-        elif isinstance(node, ast.arg):
-            if node.annotation is not None and mentions(node.annotation):
-                found.add(node.arg)
-        elif isinstance(node, ast.Assign):
-            bound, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign):
-            bound, value = [node.target], node.value
-            if mentions(node.annotation):
-                value = node.annotation
-        elif isinstance(node, ast.NamedExpr):
-            bound, value = [node.target], node.value
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            bound, value = [node.optional_vars], node.context_expr
-        if value is None:
-            continue
-        targets = [n.id for target in bound for n in ast.walk(target) if isinstance(n, ast.Name)]
-        if mentions(value):
-            found.update(targets)
-        sources = [n.id for n in ast.walk(value) if isinstance(n, ast.Name)]
-        links += [(target, source) for target in targets for source in sources]
+
+def tree_has_whole_read(tree: ast.Module, *, readlines: bool) -> bool:
+    """Whether some call in the module may be a whole read (`tree_may_be_whole_read`):
+    without one, no name is bound to a read either. Kept on the tree."""
+    key = f"_memlint_has_whole_read_{readlines}"
+    found: bool | None = getattr(tree, key, None)
+    if found is None:
+        methods = _READ_METHODS | _PATH_READS if readlines else _PATH_READS | {"read"}
+        found = any(
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr in methods
+            and _tree_read_call(tree, call, readlines)
+            for call in astindex.nodes(tree, ast.Call)
+        )
+        setattr(tree, key, found)
+    return found
+
+
+def _tree_read_call(tree: ast.Module, expr: ast.expr, readlines: bool) -> bool:
+    if not isinstance(expr, ast.Call) or not isinstance(expr.func, ast.Attribute):
+        return False
+    method = expr.func.attr
+    if method in _PATH_READS:
+        return not tree_starred(expr)
+    if method == "read":
+        whole = _tree_no_limit(expr, ("size", "n"), lambda size: size < 0)
+    elif method == "readlines" and readlines:
+        whole = _tree_no_limit(expr, ("hint",), lambda hint: hint <= 0)
+    else:
+        return False
+    return whole and tree_may_be_file(tree, expr.func.value)
+
+
+def tree_starred(call: ast.Call) -> bool:
+    """Whether the call has a `*args` or `**kwargs` (a libcst `Arg` with a star)."""
+    return any(isinstance(arg, ast.Starred) for arg in call.args) or any(
+        keyword.arg is None for keyword in call.keywords
+    )
+
+
+def _tree_no_limit(
+    call: ast.Call, keywords: tuple[str, ...], unlimited: Callable[[float], bool]
+) -> bool:
+    """`_no_limit` on CPython's tree, True where it cannot tell."""
+    given = [*call.args, *call.keywords]
+    if not given:
+        return True
+    if len(given) > 1 or tree_starred(call):
+        return False
+    value = call.args[0] if call.args else call.keywords[0].value
+    if call.keywords and call.keywords[0].arg not in keywords:
+        return False
+    if isinstance(value, ast.Constant) and value.value is None:
+        return True
+    return constants.tree_may_fold_to(value, unlimited)
+
+
+def _tree_read_names(tree: ast.Module, readlines: bool) -> frozenset[str]:
+    """The names some `name = <read>` (or `name: T = <read>`) binds, followed through
+    `b = a`; kept on the tree."""
+    key = f"_memlint_read_names_{readlines}"
+    found: frozenset[str] | None = getattr(tree, key, None)
+    if found is not None:
+        return found
+    bound: list[tuple[str, ast.expr]] = []
+    for assign in astindex.nodes(tree, ast.Assign):
+        bound += [(t.id, assign.value) for t in assign.targets if isinstance(t, ast.Name)]
+    for annotated in astindex.nodes(tree, ast.AnnAssign):
+        if annotated.value is not None and isinstance(annotated.target, ast.Name):
+            bound.append((annotated.target.id, annotated.value))
+    reads = {name for name, value in bound if _tree_read_call(tree, value, readlines)}
+    links = [(name, value.id) for name, value in bound if isinstance(value, ast.Name)]
     changed = True
-    while changed:  # `g = f` with `f` a file
+    while changed:  # `text = raw` with `raw = f.read()`
         changed = False
-        for target, source in links:
-            if source in found and target not in found:
-                found.add(target)
+        for name, source in links:
+            if source in reads and name not in reads:
+                reads.add(name)
                 changed = True
-    return frozenset(words), frozenset(found)
+    found = frozenset(reads)
+    setattr(tree, key, found)
+    return found
 
 
 def _confidence(level: _Level) -> Confidence | None:

@@ -200,16 +200,40 @@ class Imports:
             return True
         return self._spells(node.id, parts, candidates)
 
+    def heads(self, candidates: Collection[str]) -> frozenset[str] | None:
+        """The names a chain (`head.x(...).y`) must start with for `may_resolve` to say yes;
+        None when any may. A pre-filter tests the head before the whole chain."""
+        if self.star or "builtins" in candidates:
+            return None
+        found = {candidate.split(".", 1)[0] for candidate in candidates}
+        found |= {
+            candidate.split(".", 2)[1]
+            for candidate in candidates
+            if candidate.startswith("builtins.")
+        }
+        found |= {
+            local
+            for local, meanings in self.bound.items()
+            if any(_compatible(meaning, c) for meaning in meanings for c in candidates)
+        }
+        # A chain on `None` or a literal has no head (`tree_head`): ask `may_refer`.
+        return frozenset(found)
+
     def _spells(self, head: str, parts: list[str], candidates: Collection[str]) -> bool:
         """Whether `head.<parts reversed>` may be named one of `candidates` by libcst."""
         rest = ".".join(reversed(parts))
         dot = "." if rest else ""
         for meaning in (*self.bound.get(head, ()), f"builtins.{head}", head):
             full = meaning + dot + rest
-            # A builtin's attribute is named by the builtin (`str.join` is "builtins.str"):
-            # any prefix of the full name may be what libcst answers.
-            if full in candidates or any(full.startswith(c + ".") for c in candidates):
+            if full in candidates:
                 return True
+            # A builtin's attribute is named by the builtin (`str.join` is "builtins.str"):
+            # any prefix of the full name (up to a dot) may be what libcst answers.
+            dot_at = full.find(".")
+            while dot_at != -1:
+                if full[:dot_at] in candidates:
+                    return True
+                dot_at = full.find(".", dot_at + 1)
         return False
 
 
@@ -223,7 +247,37 @@ def calls_to(tree: ast.Module, candidates: Collection[str]) -> list[ast.Call]:
         return calls
     if not imports.may_name(candidates):
         return []
-    return [call for call in calls if not imports.meanings(call.func).isdisjoint(candidates)]
+    # Only a chain whose head an import binds to (a prefix of) a candidate can name one:
+    # a set lookup spares most calls building their meanings.
+    heads = {
+        local
+        for local, meanings in imports.bound.items()
+        if any(_compatible(meaning, c) for meaning in meanings for c in candidates)
+    }
+    return [
+        call
+        for call in calls
+        if tree_head(call.func) in heads and not imports.meanings(call.func).isdisjoint(candidates)
+    ]
+
+
+def _compatible(meaning: str, candidate: str) -> bool:
+    """Whether a name spelled from `meaning` may be `candidate` or within it (or the other
+    way round): one is the other, or a dotted prefix of it."""
+    return (
+        meaning == candidate
+        or candidate.startswith(meaning + ".")
+        or meaning.startswith(candidate + ".")
+    )
+
+
+def tree_head(node: ast.expr) -> str | None:
+    """The name a chain of CPython's tree starts with, through attributes, calls and
+    subscripts as `may_resolve` reads it (`a` for `a.b(c)[0].d`); None when it starts
+    with anything else."""
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def import_alias(module: cst.Module, qualified: str) -> str | None:
