@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -223,7 +224,8 @@ def test_a_crashing_rule_is_an_internal_error_exit_2_and_the_run_goes_on(
     write("a.py", LRU)
     write("b.py", b"from functools import lru_cache\nx = 1\x00\n")
     monkeypatch.setattr(UnboundedLruCache, "leave_ClassDef", leave_ClassDef)
-    write("c.py", "from functools import lru_cache\n\nclass C:\n    pass\n")
+    # A class with an unbounded cache: MEM201's pre-filters keep the file, so the rule runs.
+    write("c.py", "from functools import lru_cache\n\nclass C:\n" + textwrap.indent(LRU, "    "))
     result = check()
     assert result.exit_code == 2
     assert result.stdout == line("a.py") + (
