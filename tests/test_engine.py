@@ -28,6 +28,7 @@ from memlint.engine import Decoded, DecodeError, FileResult, decode, lint_source
 from memlint.rule import Rule
 from memlint.rules.mem201_unbounded_lru_cache import UnboundedLruCache
 from memlint.rules.mem202_unbounded_queue import UnboundedQueue
+from memlint.rules.mem501_swallowed_memoryerror import SwallowedMemoryError
 from memlint.semantic.constants import ModuleConstantsProvider
 from memlint.settings import Selection, Settings
 from tests.helpers import settings_for
@@ -303,11 +304,15 @@ def test_empty_files(source: str | bytes) -> None:
 
 
 @pytest.mark.parametrize("source", ["# Queue\n", "\ufeff# lru_cache", BOM + b"# deque"])
-def test_files_with_only_a_comment_holding_a_trigger_word_are_parsed(
+def test_a_trigger_word_only_in_a_comment_passes_the_text_filter_not_the_ast_filter(
     source: str | bytes,
 ) -> None:
+    text = engine.decode(source).text if isinstance(source, bytes) else source.lstrip("\ufeff")
+    word_rules = (UnboundedQueue, UnboundedLruCache)
+    assert engine.candidate_rules(text, word_rules)  # the word is seen, comment or not
+    assert engine.ast_candidate_rules(ast.parse(text), word_rules) == []  # no shape in the code
     result = lint_source(source, "a.py", settings_for())
-    assert result == FileResult("a.py", (), (), parsed=True)
+    assert result == FileResult("a.py", (), (), parsed=False)
 
 
 def test_code_only_libcst_rejects_is_mem000_in_libcsts_words(
@@ -717,10 +722,12 @@ def test_ast_candidate_is_not_asked_when_cpython_cannot_parse(
 
 
 def test_rule_without_an_ast_filter_is_always_an_ast_candidate() -> None:
-    assert not UnboundedQueue.has_ast_filter()
+    assert not SwallowedMemoryError.has_ast_filter()
     assert _NeedsAssert.has_ast_filter()
     tree = ast.parse("x = 1\n")
-    assert engine.ast_candidate_rules(tree, (UnboundedQueue, _NeedsAssert)) == [UnboundedQueue]
+    assert engine.ast_candidate_rules(tree, (SwallowedMemoryError, _NeedsAssert)) == [
+        SwallowedMemoryError
+    ]
 
 
 class _PositionsOnly(Rule):
