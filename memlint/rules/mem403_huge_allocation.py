@@ -712,16 +712,13 @@ class _MayAllocate:
             return False
         only = node.args[0]
         if isinstance(only, ast.Call):
-            return self._refers(node.func, _COLLECTORS) and self._range(only)
+            return self._range(only) and self._refers(node.func, _COLLECTORS)
         if isinstance(only, ast.GeneratorExp):
             # A set keeps distinct elements only: a generator's may not be.
-            return self._refers(node.func, _COLLECTORS - _SETS) and self._ranges(only)
-        return self._refers(node.func, _BYTE_BUFFERS) and self._may_fold(only)
+            return self._ranges(only) and self._refers(node.func, _COLLECTORS - _SETS)
+        return self._may_fold(only) and self._refers(node.func, _BYTE_BUFFERS)
 
     def _numpy(self, node: ast.Call) -> bool:
-        # Names first: most modules import no numpy.
-        if not self._refers(node.func, _NUMPY_CALLS):
-            return False
         keywords = {keyword.arg: keyword.value for keyword in node.keywords}
         if (
             set(keywords) <= {"dtype"}
