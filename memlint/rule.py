@@ -13,11 +13,26 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, ProviderT
 
 from memlint.diagnostics import Applicability, Confidence, Diagnostic, Fix, Severity
+from memlint.regions import Reach
 
 if TYPE_CHECKING:
     from memlint.engine import FileContext
+    from memlint.settings import Settings
 
 Replacement = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[cst.CSTNode]]
+
+
+def _overrides(rule: type[Rule], method: str) -> bool:
+    """Whether a rule class (or a base of its other than Rule) defines `method`."""
+    return any(
+        method in vars(klass) for klass in rule.__mro__ if klass is not Rule and klass is not object
+    )
+
+
+def _default_settings() -> Settings:
+    from memlint.settings import Settings
+
+    return Settings()
 
 
 def _dedent(code: str) -> str:
@@ -112,24 +127,44 @@ class Rule(cst.BatchableCSTVisitor):
     # For a rule with no telling word: a regular expression (MULTILINE) that every file the
     # rule can flag matches. Conservative by construction; tested by every case and fixture.
     trigger_pattern: ClassVar[str | None] = None
+    # Substrings one of which every text `trigger_pattern` matches contains: a C-speed scan
+    # that spares most files the pattern. Empty: none is known.
+    trigger_literals: ClassVar[tuple[str, ...]] = ()
     cases: ClassVar[tuple[Valid | Invalid, ...]] = ()
     # Rules that the engine reports itself (MEM000, MEM900) and that have no visitor.
     synthetic: ClassVar[bool] = False
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
+    @classmethod
+    def ast_candidate(cls, tree: ast.Module) -> bool:
         """Whether CPython's tree of a file (which passed the text pre-filter) can hold a finding.
 
         A rule whose evidence is a shape rather than a word (a function calling itself)
-        overrides this with a cheap `ast` walk; the libcst parse is then paid only for files
-        where some enabled rule's answer is True. Conservative by construction: tested on
-        every case and fixture.
+        overrides this with a cheap `ast` walk, or `ast_places` to say where; the libcst
+        parse is then paid only for files where some enabled rule's answer is True.
+        Conservative by construction: tested on every case and fixture.
         """
+        if _overrides(cls, "ast_places"):
+            return bool(cls.ast_places(tree, _default_settings()))
         return True
+
+    # How much code around a place `ast_places` names the rule needs (memlint/regions.py).
+    reach: ClassVar[Reach] = Reach.MODULE
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> bool | Sequence[ast.AST]:
+        """Where in CPython's tree of a file (which passed the text pre-filter) the rule may
+        report: nowhere (False or empty), anywhere (True), or around these nodes.
+
+        A finding of the rule lies in the region (per `reach`) around one of the nodes, so
+        libcst parses those regions only. Conservative by construction: the rule's shapes,
+        tested on every case and fixture, and against a run with the pre-filter off. The
+        default asks `ast_candidate`.
+        """
+        return cls.ast_candidate(tree)
 
     @classmethod
     def has_ast_filter(cls) -> bool:
-        return cls.ast_candidate is not Rule.ast_candidate
+        return _overrides(cls, "ast_candidate") or _overrides(cls, "ast_places")
 
     METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = (PositionProvider,)
 

@@ -5,9 +5,11 @@
 PATH defaults to this interpreter's standard library (its site-packages left out). For each
 file, the rules the pre-filter skips (no trigger word in the text, or no candidate in
 CPython's tree) are run on it anyway with the pre-filter off; any finding they make is one
-the pre-filter would hide, printed with its place, and the exit code is 1. This is the
-reference run of issue 6 ("every finding with the pre-filter off is still found with it
-on"); `tests/test_prefilter_soundness.py` runs it on a sample in CI.
+the pre-filter would hide, printed with its place, and the exit code is 1. The rules it
+keeps are run twice, libcst parsing only the regions around their candidates and then the
+whole file (memlint/regions.py): any diagnostic that differs is printed too, and the exit
+code is 1. This is the reference run of issue 6 ("every finding with the pre-filter off is
+still found with it on"); `tests/test_prefilter_soundness.py` runs it on a sample in CI.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from memlint import engine, registry
+from memlint.diagnostics import Diagnostic
 from memlint.settings import Settings
 
 
@@ -33,6 +36,9 @@ class FileCheck:
     path: str
     skipped: tuple[str, ...] = ()  # codes the pre-filter skipped on this file
     hidden: tuple[str, ...] = ()  # "path:line:col: CODE message" for each hidden finding
+    # Diagnostics that differ between libcst parsing the regions and the whole file,
+    # "reduced-only ..." or "whole-only ...".
+    differ: tuple[str, ...] = ()
 
 
 @dataclass
@@ -40,6 +46,7 @@ class Report:
     files: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     hidden: list[str] = field(default_factory=list)
+    differ: list[str] = field(default_factory=list)
 
 
 def _settings(codes: Iterable[str]) -> Settings:
@@ -64,15 +71,31 @@ def check_file(path: str, codes: Sequence[str]) -> FileCheck:
         if tree is not None:
             kept = engine.ast_candidate_rules(tree, kept)
     skipped = tuple(rule.code for rule in rules if rule not in kept)
+    differ = _regions_differ(text, path, tuple(rule.code for rule in kept))
     if not skipped:
-        return FileCheck(path)
+        return FileCheck(path, differ=differ)
     result = engine.lint_source(text, path, _settings(skipped), prefilter=False)
-    hidden = tuple(
-        f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}"
-        for d in result.diagnostics
-        if d.code in skipped
+    hidden = tuple(_shown(d) for d in result.diagnostics if d.code in skipped)
+    return FileCheck(path, skipped, hidden, differ)
+
+
+def _shown(d: Diagnostic) -> str:
+    return f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}"
+
+
+def _regions_differ(text: str, path: str, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """What the kept rules report differently when libcst parses only their regions."""
+    if not codes:
+        return ()
+    settings = _settings(codes)
+    reduced = set(engine.lint_source(text, path, settings).diagnostics)
+    whole = set(engine.lint_source(text, path, settings, reduce=False).diagnostics)
+    return tuple(
+        sorted(
+            [f"reduced-only {_shown(d)}" for d in reduced - whole]
+            + [f"whole-only {_shown(d)}" for d in whole - reduced]
+        )
     )
-    return FileCheck(path, skipped, hidden)
 
 
 def _check_one(job: tuple[str, tuple[str, ...]]) -> FileCheck:
@@ -104,6 +127,7 @@ def _collect(report: Report, checks: Iterable[FileCheck]) -> Report:
         report.files += 1
         report.skipped.update(done.skipped)
         report.hidden += done.hidden
+        report.differ += done.differ
     return report
 
 
@@ -122,8 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {code}: skipped on {report.skipped[code]} files")
     for line in report.hidden:
         print(f"HIDDEN {line}")
+    for line in report.differ:
+        print(f"REGIONS {line}")
     print(f"{len(report.hidden)} findings hidden by the pre-filter")
-    return 1 if report.hidden else 0
+    print(f"{len(report.differ)} findings differ when libcst parses regions only")
+    return 1 if report.hidden or report.differ else 0
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = (StringDoubling, HugeAllocation, MaterializedComprehension)
 
 
-def _candidate(rule: type[Rule], code: str) -> bool:
-    return rule.ast_candidate(ast.parse(textwrap.dedent(code)))
+def _candidate(rule: type[Rule], code: str, **options: Any) -> bool:
+    tree = ast.parse(textwrap.dedent(code))
+    return bool(engine.ast_candidate_rules(tree, [rule], settings_for((rule.code,), **options)))
 
 
 def _flagged(rule: type[Rule], code: str, **options: Any) -> bool:
@@ -38,17 +39,17 @@ def _passes_text(rule: type[Rule], code: str) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("rule", "code"),
+    ("rule", "case"),
     [
-        pytest.param(rule, case.code, id=f"{rule.code}-case-{index}")
+        pytest.param(rule, case, id=f"{rule.code}-case-{index}")
         for rule in RULES
         for index, case in enumerate(rule.cases)
         if isinstance(case, Invalid)
     ],
 )
-def test_every_invalid_case_is_a_candidate(rule: type[Rule], code: str) -> None:
+def test_every_invalid_case_is_a_candidate(rule: type[Rule], case: Invalid) -> None:
     assert rule.has_ast_filter()
-    assert _candidate(rule, code)
+    assert _candidate(rule, case.code, **case.settings)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
@@ -214,7 +215,55 @@ MEM403_FLAGGED: list[Any] = [
 @pytest.mark.parametrize(("code", "options"), MEM403_FLAGGED)
 def test_mem403_flagged_shapes_are_candidates(code: str, options: dict[str, Any]) -> None:
     assert _flagged(HugeAllocation, code, **options)
+    assert _candidate(HugeAllocation, code, **options)
+
+
+# Shapes whose size the pre-filter works out below the threshold: the rule does not flag
+# them at the default threshold, and neither is a candidate; a lower threshold makes both.
+MEM403_SMALL = [
+    pytest.param('line = "-" * 80\n', 80, id="repeated-literal"),
+    pytest.param("WIDTH = 64\nrow = [None] * WIDTH * 4\n", 8 * 64 * 4, id="module-constant"),
+    pytest.param("n = 10\ndef f():\n    return bytearray(n * 2**20)\n", 10 * 2**20, id="names"),
+    pytest.param("cells = [0 for i in range(100) for j in range(50)]\n", 8 * 5000, id="comp"),
+    pytest.param("steps = list(range(-3, 997))\n", 8 * 1000, id="range-from-negative"),
+    pytest.param("mask = b'\\xff' * (1 << 12)\n", 4096, id="shift"),
+    pytest.param("wide = '\u20ac' * 1000\n", 2000, id="two-byte-chars"),
+]
+
+
+@pytest.mark.parametrize(("code", "size"), MEM403_SMALL)
+def test_mem403_sizes_below_the_threshold_are_not_candidates(code: str, size: int) -> None:
+    assert not _flagged(HugeAllocation, code)
+    assert not _candidate(HugeAllocation, code)
+    assert _flagged(HugeAllocation, code, allocation_threshold=size)
+    assert _candidate(HugeAllocation, code, allocation_threshold=size)
+    assert not _candidate(HugeAllocation, code, allocation_threshold=size * 4 + 8)
+
+
+def test_mem403_a_name_with_several_values_may_take_any_of_them() -> None:
+    code = """
+        def small():
+            n = 10
+            return [0] * n
+        def large():
+            n = 10**9
+            return [0] * n
+        """
+    assert _flagged(HugeAllocation, code)
     assert _candidate(HugeAllocation, code)
+    tree = ast.parse(textwrap.dedent(code))
+    places = HugeAllocation.ast_places(tree, settings_for(("MEM403",)))
+    # Names are not resolved: `n` may be 10**9 wherever it is read.
+    assert [node.lineno for node in places] == [4, 7]
+    tree = ast.parse(textwrap.dedent(code).replace("10**9", "20"))
+    assert HugeAllocation.ast_places(tree, settings_for(("MEM403",))) == []
+
+
+def test_mem403_values_past_what_the_filter_works_out_stay_candidates() -> None:
+    # A hundred values for `n` (more than the filter tries): unknown, so a candidate.
+    assigns = "".join(f"def f{i}():\n    n = {i}\n    return [0] * n\n" for i in range(100))
+    assert _candidate(HugeAllocation, assigns)
+    assert _candidate(HugeAllocation, "huge = b'x' * (2 ** 10000)\n")
 
 
 # -- MEM404 ------------------------------------------------------------------------------------

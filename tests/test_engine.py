@@ -407,14 +407,17 @@ def _assert_mem000_or_a_result(child: subprocess.CompletedProcess[str]) -> dict[
 
 
 TOO_MANY_PARENS = "SyntaxError: too many nested parentheses"
+# A place for MEM402 that it does not flag (the loop is bounded): the file is no longer
+# skipped by the pre-filter, and module-level code (the deep line) is always parsed.
+_CANDIDATE = 'out = ""\nfor part in "ab":\n    out += part\n'
 
 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
         # Invalid Python (CPython stops at 200 levels): CPython's verdict, libcst never runs.
-        ("x = " + "(" * 1000 + "1" + ")" * 1000, [["MEM000", 2, 205, TOO_MANY_PARENS]]),
-        ("x = " + "[" * 300 + "]" * 300, [["MEM000", 2, 205, TOO_MANY_PARENS]]),
+        ("x = " + "(" * 1000 + "1" + ")" * 1000, [["MEM000", 4, 205, TOO_MANY_PARENS]]),
+        ("x = " + "[" * 300 + "]" * 300, [["MEM000", 4, 205, TOO_MANY_PARENS]]),
         # Valid and deep: analysed on a deep stack instead of given up on.
         ("x = " + "-" * 1000 + "1", []),
         ("x = a" + ".b" * 1000, []),
@@ -425,7 +428,7 @@ TOO_MANY_PARENS = "SyntaxError: too many nested parentheses"
     ids=["parens", "lists", "unary", "attributes", "binary", "calls", "concatenated-strings"],
 )
 def test_deeply_nested_expression_is_mem000_or_a_result(body: str, expected: list) -> None:
-    result = _assert_mem000_or_a_result(_lint_in_child("import queue  # Queue\n" + body + "\n"))
+    result = _assert_mem000_or_a_result(_lint_in_child(_CANDIDATE + body + "\n"))
     assert result["diagnostics"] == expected
     assert result["parsed"] is (expected == [])
 
@@ -442,7 +445,7 @@ def test_deeply_nested_expression_is_mem000_or_a_result(body: str, expected: lis
 )
 def test_depths_that_crash_libcst_are_mem000_and_the_process_survives(body: str) -> None:
     """libcst's native parser segfaults on these; CPython's parser refuses them first."""
-    result = _assert_mem000_or_a_result(_lint_in_child("import queue  # Queue\n" + body + "\n"))
+    result = _assert_mem000_or_a_result(_lint_in_child(_CANDIDATE + body + "\n"))
     assert [d[0] for d in result["diagnostics"]] == ["MEM000"]
     assert result["parsed"] is False
 
@@ -722,12 +725,12 @@ def test_ast_candidate_is_not_asked_when_cpython_cannot_parse(
 
 
 def test_rule_without_an_ast_filter_is_always_an_ast_candidate() -> None:
-    assert not SwallowedMemoryError.has_ast_filter()
+    assert not _PositionsOnly.has_ast_filter()
     assert _NeedsAssert.has_ast_filter()
+    assert SwallowedMemoryError.has_ast_filter()  # through `ast_places`
     tree = ast.parse("x = 1\n")
-    assert engine.ast_candidate_rules(tree, (SwallowedMemoryError, _NeedsAssert)) == [
-        SwallowedMemoryError
-    ]
+    rules = (_PositionsOnly, _NeedsAssert, SwallowedMemoryError)
+    assert engine.ast_candidate_rules(tree, rules) == [_PositionsOnly]
 
 
 class _PositionsOnly(Rule):

@@ -248,7 +248,9 @@ def test_a_file_only_libcst_rejects_yields_nothing(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(
         engine,
         "_parse",
-        lambda text, path, verdict: engine.parse_error(path, "cannot parse with libcst"),
+        lambda text, path, verdict, reduced=None: engine.parse_error(
+            path, "cannot parse with libcst"
+        ),
     )
     monkeypatch.setattr(MemlintChecker, "overrides", {})
     checker = MemlintChecker(ast.parse(LRU), "bad.py", LRU.splitlines(keepends=True))

@@ -120,3 +120,35 @@ def test_recursion_that_cannot_be_sure_is_not_a_candidate(code: str) -> None:
 )
 def test_sure_recursion_is_a_candidate(code: str) -> None:
     assert UnboundedRecursion.ast_candidate(ast.parse(code))
+
+
+# -- regions: libcst parses only the defs that refer to themselves ------------------------------
+
+_SHADOWED = textwrap.dedent(
+    """\
+    class Tree:
+        def depth(self):
+            return 1 + self.depth()
+
+
+    def patch(tree):
+        # Far from the method, in a def libcst does not parse: still a shadowing.
+        tree.depth = lambda: 0
+    """
+)
+
+
+def test_an_attribute_assigned_in_a_stubbed_def_still_shadows_a_method() -> None:
+    from memlint import engine
+    from tests.helpers import settings_for
+
+    settings = settings_for(("MEM601",))
+    tree = ast.parse(_SHADOWED)
+    places = UnboundedRecursion.ast_places(tree, settings)
+    assert [node.lineno for node in places] == [2]  # `patch` is no place: it is stubbed
+    reduced = engine.lint_source(_SHADOWED, "a.py", settings)
+    whole = engine.lint_source(_SHADOWED, "a.py", settings, reduce=False)
+    assert reduced.diagnostics == whole.diagnostics == ()
+    unshadowed = _SHADOWED.replace("tree.depth = lambda: 0", "print(tree)")
+    found = engine.lint_source(unshadowed, "a.py", settings).diagnostics
+    assert [(d.code, d.line) for d in found] == [("MEM601", 2)]

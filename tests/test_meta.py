@@ -236,3 +236,31 @@ def test_the_nested_repeat_check_catches_the_bugs_it_exists_for() -> None:
     good = [r"(?:[\s(\\]|#[^\n]*\n)*x", r"\+=[^=]{0,200}?\b(\w)", r"[ab]*c"]
     assert all(_nested_repeats(_sre_parser.parse(p)) for p in bad)
     assert not any(_nested_repeats(_sre_parser.parse(p)) for p in good)
+
+
+@pytest.mark.parametrize("rule", [r for r in ALL_RULES if r.trigger_literals], ids=lambda r: r.code)
+def test_trigger_literals_are_in_every_text_the_pattern_matches(rule: type[Rule]) -> None:
+    """The substring scan before a pattern must never reject a text the pattern matches.
+
+    Texts come from the pattern itself (hypothesis builds matching strings, with random text
+    around them) and from the rule's cases and fixture.
+    """
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis import strategies as st
+
+    assert rule.trigger_pattern is not None
+    pattern = re.compile(rule.trigger_pattern, re.MULTILINE)
+
+    def holds(text: str) -> bool:
+        return not pattern.search(text) or any(lit in text for lit in rule.trigger_literals)
+
+    @hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(pattern))
+    def generated(text: str) -> None:
+        assert holds(text)
+
+    generated()
+    fixture = ROOT / "fixtures" / "rules" / f"{rule.code}.py"
+    texts = [case.code for case in rule.cases] + [fixture.read_text(encoding="utf-8")]
+    assert all(holds(text) for text in texts)

@@ -46,7 +46,9 @@ def _stdlib_sample(every: int = 60) -> list[Path]:
 
 
 def test_a_wrong_ast_filter_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(UnboundedRecursion, "ast_candidate", staticmethod(lambda tree: False))
+    monkeypatch.setattr(
+        UnboundedRecursion, "ast_places", classmethod(lambda cls, tree, settings: [])
+    )
     check = soundness.check_file(str(ROOT / "fixtures" / "rules" / "MEM601.py"), ["MEM601"])
     assert check.skipped == ("MEM601",)
     assert check.hidden and all(" MEM601 " in line for line in check.hidden)
@@ -67,7 +69,8 @@ def test_a_file_no_rule_skips_is_not_run_twice() -> None:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda path: path.stem)
 def test_fixtures_hide_nothing(fixture: Path) -> None:
-    assert soundness.check_file(str(fixture), ALL).hidden == ()
+    check = soundness.check_file(str(fixture), ALL)
+    assert (check.hidden, check.differ) == ((), ())
 
 
 def test_a_stdlib_sample_hides_nothing() -> None:
@@ -77,3 +80,4 @@ def test_a_stdlib_sample_hides_nothing() -> None:
     assert report.files == len(sample)
     assert sum(report.skipped.values()) > len(sample)  # the filter did skip rules here
     assert report.hidden == []
+    assert report.differ == []

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Applicability, Confidence
+from memlint.regions import Reach
 from memlint.rule import FixSpec, Invalid, Rule, Valid
 from memlint.semantic import astindex, constants, context, files, names
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 # Separators that cut text into lines, for `.split(sep)`.
 _LINE_SEPARATORS = frozenset({"\n", "\r\n", b"\n", b"\r\n"})
@@ -561,25 +566,28 @@ class ReadSplitlines(Rule):
         ),
     )
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
-        """Whether some call has a shape `visit_Call` checks, on what may be a file or a
-        whole read (`files.tree_may_be_file`, `files.tree_may_be_whole_read`)."""
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        """The calls with a shape `visit_Call` checks, on what may be a file or a whole read
+        (`files.tree_may_be_file`, `files.tree_may_be_whole_read`)."""
         imports = names.Imports.of(tree)
         materialisers = imports.heads(_MATERIALISERS)
+        found: list[ast.AST] = []
         for call in astindex.nodes(tree, ast.Call):
             func = call.func
             if isinstance(func, ast.Name) and materialisers is not None:
                 if func.id in materialisers and _may_materialise(tree, call, imports):
-                    return True
+                    found.append(call)
             elif isinstance(func, ast.Name) or (
                 isinstance(func, ast.Attribute) and func.attr in ("list", "tuple")
             ):
                 if _may_materialise(tree, call, imports):
-                    return True
+                    found.append(call)
             elif isinstance(func, ast.Attribute) and _may_split_a_read(tree, call, func):
-                return True
-        return False
+                found.append(call)
+        return found
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -5,14 +5,18 @@ from __future__ import annotations
 import ast
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import TYPE_CHECKING, Literal, Optional
 
 import libcst as cst
 from libcst.metadata import PositionProvider, ScopeProvider
 
 from memlint.diagnostics import Confidence
+from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import bindings, context, files, names
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 # How a parser takes its input: `stream` reads from any stream it is given (json to the
 # end, pickle one pickle), `text` parses a value already in memory, `yaml` takes either.
@@ -459,27 +463,34 @@ class JsonLoadWhole(Rule):
         ),
     )
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
-        """Whether some call may be a parser `visit_Call` reports: `load` of anything, or
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        """The calls that may be a parser `visit_Call` reports: `load` of anything, or
         `loads` (and the yaml functions) of what may be a whole read, after `.decode()` and
         the like, or of what may be a file (yaml)."""
         imports = names.Imports.of(tree)
+        found: list[ast.AST] = []
         for call in names.calls_to(tree, _PARSERS.keys()):
             data = _tree_data(call)
             if not data or not _dotted(call.func):
                 continue
             parsers = imports.meanings(call.func) & _PARSERS.keys()
             modes = {_PARSERS[p].mode for p in parsers} if not imports.star else set(_MODES)
-            if "stream" in modes:
-                return True
-            if modes & {"text", "yaml"} and any(
-                files.tree_may_be_whole_read(tree, _tree_peel(a), readlines=True) for a in data
+            if (
+                "stream" in modes
+                or (
+                    modes & {"text", "yaml"}
+                    and any(
+                        files.tree_may_be_whole_read(tree, _tree_peel(a), readlines=True)
+                        for a in data
+                    )
+                )
+                or ("yaml" in modes and any(files.tree_may_be_file(tree, a) for a in data))
             ):
-                return True
-            if "yaml" in modes and any(files.tree_may_be_file(tree, a) for a in data):
-                return True
-        return False
+                found.append(call)
+        return found
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

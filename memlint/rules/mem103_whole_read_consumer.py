@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 import libcst.matchers as m
@@ -17,9 +17,13 @@ from libcst.metadata import (
 )
 
 from memlint.diagnostics import Applicability
+from memlint.regions import Reach
 from memlint.rule import FixSpec, Invalid, Rule, Valid
 from memlint.semantic import astindex, bindings, constants, files, names
 from memlint.semantic.uses import HarmlessUses
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 _Kind = Literal["hash", "encode", "regex", "split", "count", "len", "stream", "checksum"]
 
@@ -611,13 +615,16 @@ class WholeReadConsumer(HarmlessUses, Rule):
         ),
     )
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
-        """Whether some call may consume what may be a whole read other than `readlines()`
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        """The calls that may consume what may be a whole read other than `readlines()`
         (`files.tree_may_be_whole_read`), after `.decode()` and the like."""
         if not files.tree_has_whole_read(tree, readlines=False):
-            return False  # most files that spell `read`
+            return []  # most files that spell `read`
         makers: _Makers | None = None
+        found: list[ast.AST] = []
         for call in astindex.nodes(tree, ast.Call):
             func = call.func
             if (
@@ -629,8 +636,8 @@ class WholeReadConsumer(HarmlessUses, Rule):
             if makers is None:
                 makers = _Makers.of(tree)
             if _may_consume_a_read(tree, call, makers):
-                return True
-        return False
+                found.append(call)
+        return found
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 
+from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import bindings, constants, context, names
+from memlint.semantic import astindex, bindings, constants, context, names
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 # One-shot functions, and the module whose streaming tools the suggestion names.
 _ONE_SHOT = {
@@ -168,10 +173,21 @@ class DecompressWhole(Rule):
     summary = "A one-shot decompression that inflates a whole payload in memory at once"
     triggers = ("decompress",)
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
-        """Decompressors are only ever reached through an import."""
-        return names.Imports.of(tree).may_name(_ONE_SHOT.keys() | _DECOMPRESSORS.keys())
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        """The `.decompress(...)` calls, and the calls that may name a one-shot decompress;
+        none when no import can reach a decompressor."""
+        imports = names.Imports.of(tree)
+        if not imports.may_name(_ONE_SHOT.keys() | _DECOMPRESSORS.keys()):
+            return []
+        return [
+            call
+            for call in astindex.nodes(tree, ast.Call)
+            if (isinstance(call.func, ast.Attribute) and call.func.attr == "decompress")
+            or imports.may_refer(call.func, _ONE_SHOT)
+        ]
 
     METADATA_DEPENDENCIES = (
         PositionProvider,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Confidence
+from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import bindings, constants, files, names
+from memlint.semantic import astindex, bindings, constants, files, names
 from memlint.semantic.uses import HarmlessUses
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 _Library = Literal["requests", "httpx", "urllib", "aiohttp"]
 _Sink = Literal["write", "hash"]
@@ -95,6 +100,7 @@ _HASH_FUNCTIONS: dict[str, tuple[int, tuple[str, ...]]] = {
 # Methods that turn a body into another of the same size.
 _SAME_SIZE = frozenset({"decode", "encode"})
 _PATH_WRITES = frozenset({"write_bytes", "write_text"})
+_SINK_METHODS = _PATH_WRITES | {"write", "update"}
 
 _STREAM = {
     "requests": (
@@ -304,6 +310,22 @@ class HttpBodyBuffered(HarmlessUses, Rule):
         r"^[ \t]*(?:from|import)[ \t][^\n]*\b(?:requests|httpx|aiohttp|urllib2?)\b"
         r"|\bHTTPResponse\b"
     )
+    trigger_literals = ("requests", "httpx", "aiohttp", "urllib", "HTTPResponse")
+    # A response kept on `self` in one method is read in another: the class.
+    reach = Reach.CLASS
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        """The calls `_sink` may take for a write or a hash: `.write(x)`, `.write_bytes`,
+        `.write_text`, `.update(x)`, and calls that may name a hash function."""
+        imports = names.Imports.of(tree)
+        return [
+            call
+            for call in astindex.nodes(tree, ast.Call)
+            if (isinstance(call.func, ast.Attribute) and call.func.attr in _SINK_METHODS)
+            or imports.may_refer(call.func, _HASH_FUNCTIONS)
+        ]
+
     METADATA_DEPENDENCIES = (
         PositionProvider,
         *names.PROVIDERS,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Confidence
+from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import bindings, names
+from memlint.semantic import astindex, bindings, names
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 _Shape = Literal["fetchall", "list", "len", "all"]
 
@@ -275,7 +280,31 @@ class Fetchall(Rule):
     # queryset or a SQLAlchemy query or statement: always reached with a dot. The bare
     # words `query` and `objects` are common in prose.
     trigger_pattern = r"fetchall\b|\.\s*(?:objects|query|execute|scalars)\b"
+    trigger_literals = ("fetchall", "objects", "query", "execute", "scalars")
     METADATA_DEPENDENCIES = (PositionProvider, *names.PROVIDERS, *bindings.PROVIDERS)
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        """The calls `_check` may report: `.fetchall()`, `.execute_fetchall(...)`,
+        `.all()`, and, when some attribute is named `objects` (a Django manager), a call of
+        one argument that may be `list`, `tuple` or `len`."""
+        imports = names.Imports.of(tree)
+        calls = astindex.nodes(tree, ast.Call)
+        managers = any(a.attr == "objects" for a in astindex.nodes(tree, ast.Attribute))
+        return [
+            call
+            for call in calls
+            if (
+                isinstance(call.func, ast.Attribute)
+                and call.func.attr in ("fetchall", "execute_fetchall", "all")
+            )
+            or (
+                managers
+                and len(call.args) + len(call.keywords) == 1
+                and imports.may_refer(call.func, _MATERIALIZERS)
+            )
+        ]
 
     cases = (
         # Iterating the cursor, or fetching in batches, holds one batch.

@@ -5,14 +5,19 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Applicability
+from memlint.regions import Reach
 from memlint.rule import FixSpec, Invalid, Replacement, Rule, Valid
 from memlint.semantic import astindex, context, names
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 _LRU_FAMILY = frozenset(
     {
@@ -41,26 +46,31 @@ def _may_be_unbounded(call: ast.Call, meanings: frozenset[str]) -> bool:
     return isinstance(maxsize, ast.Constant) and maxsize.value is None
 
 
-def may_flag(tree: ast.Module) -> bool:
-    """Whether the module holds a call or decorator the rule can flag, read from CPython's
-    tree through the imports (a cache is only ever reached through an import)."""
+def may_flag(tree: ast.Module) -> bool | list[ast.AST]:
+    """The calls and decorated defs the rule can flag, read from CPython's tree through the
+    imports (a cache is only ever reached through an import); True with a star import."""
     imports = names.Imports.of(tree)
     if imports.star:
         return True
+    found: list[ast.AST] = []
     for call in astindex.nodes(tree, ast.Call):
         meanings = imports.meanings(call.func)
         if meanings & _ALL and _may_be_unbounded(call, meanings):
-            return True
+            found.append(call)
     defs: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
         *astindex.nodes(tree, ast.FunctionDef),
         *astindex.nodes(tree, ast.AsyncFunctionDef),
     ]
-    return any(
-        imports.meanings(decorator) & _UNBOUNDED_BY_NAME
+    found += [
+        function
         for function in defs
-        for decorator in function.decorator_list
-        if not isinstance(decorator, ast.Call)
-    )
+        if any(
+            imports.meanings(decorator) & _UNBOUNDED_BY_NAME
+            for decorator in function.decorator_list
+            if not isinstance(decorator, ast.Call)
+        )
+    ]
+    return found
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
@@ -172,8 +182,10 @@ class UnboundedLruCache(Rule):
     )
     METADATA_DEPENDENCIES = (PositionProvider, *names.PROVIDERS, *context.PROVIDERS)
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> bool | list[ast.AST]:
         return may_flag(tree)
 
     cases = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 import libcst as cst
 import libcst.matchers as m
@@ -19,8 +19,12 @@ from libcst.metadata import (
 )
 
 from memlint.diagnostics import Applicability, Confidence
+from memlint.regions import Reach
 from memlint.rule import FixSpec, Invalid, Rule, Valid
-from memlint.semantic import constants, context, names
+from memlint.semantic import astindex, constants, context, names
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 # Queues whose first parameter, `maxsize`, bounds them; 0 or less means "no limit".
 _BOUNDABLE = frozenset(
@@ -102,6 +106,45 @@ def _unbounded_deque(call: cst.Call) -> bool:
         return False
     maxlen = _argument(call, "maxlen", 1)
     return maxlen is None or m.matches(maxlen.value, m.Name("None"))
+
+
+def _tree_callee(call: ast.Call) -> ast.expr:
+    """`_callee` on CPython's tree."""
+    func = call.func
+    return func.value if isinstance(func, ast.Subscript) else func
+
+
+def _may_keep_a_deque(tree: ast.Module, imports: names.Imports) -> bool:
+    """Whether an assignment outside any def, or to an attribute, binds a call that may be an
+    unbounded `collections.deque` (`_record_creation`, conservatively)."""
+    # The body of each def and class, innermost last when sorted: a name bound in a def's
+    # own body (not in a class inside it) is a local.
+    scopes: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = [
+        *astindex.nodes(tree, ast.FunctionDef),
+        *astindex.nodes(tree, ast.AsyncFunctionDef),
+        *astindex.nodes(tree, ast.ClassDef),
+    ]
+    bodies = sorted(
+        (node.body[0].lineno, node.end_lineno or node.lineno, not isinstance(node, ast.ClassDef))
+        for node in scopes
+    )
+    assigned: list[tuple[ast.expr, ast.expr | None, int]] = [
+        (node.targets[0], node.value, node.lineno)
+        for node in astindex.nodes(tree, ast.Assign)
+        if len(node.targets) == 1
+    ]
+    assigned += [
+        (node.target, node.value, node.lineno) for node in astindex.nodes(tree, ast.AnnAssign)
+    ]
+    for target, value, line in assigned:
+        if not isinstance(value, ast.Call) or not imports.may_refer(_tree_callee(value), _DEQUE):
+            continue
+        around = [is_def for first, last, is_def in bodies if first <= line <= last]
+        if isinstance(target, ast.Name) and around and around[-1]:
+            continue  # a local: one function's worklist
+        if isinstance(target, (ast.Name, ast.Attribute)):
+            return True
+    return False
 
 
 def _no_equal_spaces() -> cst.AssignEqual:
@@ -194,10 +237,23 @@ class UnboundedQueue(Rule):
     options = ("queue_maxsize",)
     triggers = ("Queue", "LifoQueue", "PriorityQueue", "SimpleQueue", "JoinableQueue", "deque")
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
-        """Queues and deques are only ever reached through an import."""
-        return names.Imports.of(tree).may_name(_QUEUES | _DEQUE)
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> bool | list[ast.AST]:
+        """The calls that may make a queue (each decided where it is made), or anywhere when
+        a deque that may be unbounded is kept in a module, class or object attribute (its
+        adders and takers may be in any function)."""
+        imports = names.Imports.of(tree)
+        if not imports.may_name(_QUEUES | _DEQUE):
+            return False  # queues and deques are only ever reached through an import
+        if _may_keep_a_deque(tree, imports):
+            return True
+        return [
+            call
+            for call in astindex.nodes(tree, ast.Call)
+            if imports.may_refer(_tree_callee(call), _QUEUES)
+        ]
 
     METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider, *names.PROVIDERS, *context.PROVIDERS)
 

@@ -286,6 +286,7 @@ class GrowForeverLoop(Rule):
         r"(?:not\b|True\b|False\b|None\b|[-+~\"'.\d]|[bBrRuUfF]{1,2}[\"'])"
         r"|\bitertools\b"
     )
+    trigger_literals = ("while", "itertools")
     METADATA_DEPENDENCIES = (
         PositionProvider,
         ScopeProvider,

@@ -7,14 +7,18 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import libcst as cst
 from libcst.metadata import GlobalScope, PositionProvider, ScopeProvider
 
+from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import astindex, bindings, context, names, types
 from memlint.semantic.constants import ModuleConstantsProvider, Number, fold
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 _Statement = Union[cst.AugAssign, cst.Assign, cst.AnnAssign]
 _NOUNS: Mapping[str, str] = {
@@ -375,20 +379,21 @@ class _Sequences:
         return self._refers(annotation, types.SEQUENCE_ANNOTATIONS)
 
 
-def _in_a_loop(tree: ast.Module, wanted: set[int]) -> bool:
-    """Whether one of the statements (by id) runs in the body of a `for` or `while` of its
-    own function: not in the loop's `else:`, nor in a def or class inside the loop."""
+def _in_a_loop(tree: ast.Module, wanted: set[int]) -> list[ast.AST]:
+    """The statements (by id) that run in the body of a `for` or `while` of their own
+    function: not in the loop's `else:`, nor in a def or class inside the loop."""
     loops: list[ast.For | ast.AsyncFor | ast.While] = [
         *astindex.nodes(tree, ast.For),
         *astindex.nodes(tree, ast.AsyncFor),
         *astindex.nodes(tree, ast.While),
     ]
+    found: dict[int, ast.AST] = {}
     for loop in loops:
         stack: list[ast.AST] = list(loop.body)
         while stack:
             node = stack.pop()
             if id(node) in wanted:
-                return True
+                found[id(node)] = node
             if isinstance(node, _SCOPES):
                 continue
             # Statements sit in statements, handlers and match cases only.
@@ -397,7 +402,7 @@ def _in_a_loop(tree: ast.Module, wanted: set[int]) -> bool:
                 for child in ast.iter_child_nodes(node)
                 if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case))
             ]
-    return False
+    return list(found.values())
 
 
 class StringDoubling(Rule):
@@ -465,6 +470,8 @@ class StringDoubling(Rule):
     name = "string-doubling"
     summary = "A string, bytes, list or tuple that doubles or multiplies itself in a loop"
     trigger_pattern = _TRIGGER
+    # Every shape multiplies or adds: `*=`, `+=`, `= ... *`, `= ... +`.
+    trigger_literals = ("*", "+")
     METADATA_DEPENDENCIES = (
         PositionProvider,
         ModuleConstantsProvider,
@@ -749,10 +756,12 @@ class StringDoubling(Rule):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._constants: Mapping[str, Number] | None = None
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
-        """Whether a statement that may put its target in its new value twice or more runs
-        in a loop, and the target may be a sequence (`visit_*`, `_check` and `kind_of`
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        """The statements that may put their target in their new value twice or more, in a
+        loop, with a target that may be a sequence (`visit_*`, `_check` and `kind_of`
         conservatively; bounds not looked at)."""
         statements: list[_Doubling] = [
             *astindex.nodes(tree, ast.AugAssign),
@@ -761,7 +770,7 @@ class StringDoubling(Rule):
         ]
         sequences = _Sequences(tree)
         wanted = {id(node) for node in statements if any(map(sequences.may_be, _doubled(node)))}
-        return bool(wanted) and _in_a_loop(tree, wanted)
+        return _in_a_loop(tree, wanted) if wanted else []
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         target = node.target

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
 
+from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import astindex, bindings, context, names
 from memlint.semantic.constants import ModuleConstantsProvider, Number, fold
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 # A `for` over `range()` of at most this many constant steps is bounded by the code.
 _SMALL_RANGE = 1000
@@ -82,8 +86,8 @@ def literal_starts(tree: ast.Module) -> frozenset[str]:
     return frozenset(found)
 
 
-def _grows_a_start(tree: ast.Module, starts: frozenset[str]) -> bool:
-    """Whether a `name += ...` or `name = name + ...` of a literal-started name sits in a
+def _grows_a_start(tree: ast.Module, starts: frozenset[str]) -> list[ast.AST]:
+    """Each `name += ...` or `name = name + ...` of a literal-started name that sits in a
     loop (any loop around it, whatever scope: the rule decides which loops count)."""
     grown: list[ast.AugAssign | ast.Assign] = [
         *astindex.nodes(tree, ast.AugAssign),
@@ -102,13 +106,14 @@ def _grows_a_start(tree: ast.Module, starts: frozenset[str]) -> bool:
         if added and isinstance(target, ast.Name) and target.id in starts:
             growing.add(id(node))
     if not growing:
-        return False
+        return []
     loops: list[ast.For | ast.AsyncFor | ast.While] = [
         *astindex.nodes(tree, ast.For),
         *astindex.nodes(tree, ast.AsyncFor),
         *astindex.nodes(tree, ast.While),
     ]
-    return any(id(inner) in growing for loop in loops for inner in ast.walk(loop))
+    found = {id(inner): inner for loop in loops for inner in ast.walk(loop) if id(inner) in growing}
+    return list(found.values())
 
 
 class ConcatInLoop(Rule):
@@ -165,6 +170,7 @@ class ConcatInLoop(Rule):
     # continuations and comments).
     # A comment is `#` up to its newline, so the scan can split a run of `#`s only one way.
     trigger_pattern = r"\+=|\b(\w+)[\s\\]*=(?:[\s(\\]|#[^\n]*\n)*\1(?:[\s)\\]|#[^\n]*\n)*\+"
+    trigger_literals = ("+",)
     METADATA_DEPENDENCIES = (
         PositionProvider,
         ModuleConstantsProvider,
@@ -330,10 +336,12 @@ class ConcatInLoop(Rule):
     # Names with a literal start in this file, computed on first need.
     _starts: frozenset[str] | None = None
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
         starts = literal_starts(tree)
-        return bool(starts) and _grows_a_start(tree, starts)
+        return _grows_a_start(tree, starts) if starts else []
 
     def _may_start_literal(self, name: str) -> bool:
         """Cheap: False when no binding of `name` anywhere is a literal (no scope needed)."""

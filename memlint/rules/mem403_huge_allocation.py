@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import math
+import operator
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
 
+from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import astindex, bindings, names
 from memlint.semantic.constants import ModuleConstantsProvider, Number, fold, magnitude
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 # A list or tuple slot is a pointer.
 _SLOT = 8
@@ -168,6 +174,7 @@ class HugeAllocation(Rule):
         r"|[\])'\"](?:\s|\\|#[^\n]*\n)*\*(?!\*)"
         r"|(?<!\*)\*(?:\s|\\|#[^\n]*\n)*(?:[rRbBuU]{0,2}['\"]|[\[(])"
     )
+    trigger_literals = ("bytearray", "bytes", "range", "numpy", "*")
     METADATA_DEPENDENCIES = (
         PositionProvider,
         ModuleConstantsProvider,
@@ -312,14 +319,14 @@ class HugeAllocation(Rule):
 
     # -- visitors ----------------------------------------------------------------------------
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
-        """Whether some allocation the rule sizes may have a size of at least one byte.
+    reach = Reach.FUNCTION
 
-        The threshold is a setting (1 byte at least) this check does not see: every shape
-        the rule measures counts, with a non-empty unit and a count that may fold.
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        """The allocations the rule sizes whose size may reach the threshold: every shape
+        the rule measures, with a count that may fold to a size that large (`_MayAllocate`).
         """
-        return _MayAllocate(tree).anywhere()
+        return _MayAllocate(tree, settings.allocation_threshold).places()
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if id(node) in self._chained or not isinstance(node.operator, cst.Multiply):
@@ -658,65 +665,83 @@ def _arithmetic(node: ast.expr) -> set[str] | None:
 
 
 class _MayAllocate:
-    """The rule's shapes on CPython's tree: a literal repeated, a byte buffer, a collector of
-    a range or generator, a list comprehension over ranges, a numpy constructor, each with
-    counts that may fold. Names are not resolved: a name may fold when some assignment
-    binds it to an arithmetic expression of numbers and such names."""
+    """The rule's shapes on CPython's tree (a literal repeated, a byte buffer, a collector of
+    a range or generator, a list comprehension over ranges, a numpy constructor), each with
+    an upper bound of the size the rule may estimate for it: 0 when it cannot fold,
+    infinite when unknown. Names are not resolved: a name may take any value that some
+    `name = <arithmetic>` in the module gives it (the rule's values are among those)."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, threshold: float = 1) -> None:
         self.tree = tree
+        self.threshold = threshold
         self._imports: names.Imports | None = None
         self._foldable: frozenset[str] | None = None
+        self._known: dict[str, frozenset[float]] | None = None
 
-    def anywhere(self) -> bool:
+    def places(self) -> list[ast.AST]:
         tree = self.tree
-        return (
-            any(
-                isinstance(op.op, ast.Mult) and self._repetition(op)
+        large = self.threshold
+        return [
+            *(
+                op
                 for op in astindex.nodes(tree, ast.BinOp)
-            )
-            or any(self._call(call) for call in astindex.nodes(tree, ast.Call))
-            or any(self._ranges(comp) for comp in astindex.nodes(tree, ast.ListComp))
-        )
+                if isinstance(op.op, ast.Mult) and self._repetition(op) >= large
+            ),
+            *(call for call in astindex.nodes(tree, ast.Call) if self._call(call) >= large),
+            *(
+                comp
+                for comp in astindex.nodes(tree, ast.ListComp)
+                if _product(_SLOT, self._ranges(comp)) >= large
+            ),
+        ]
 
-    def _repetition(self, node: ast.BinOp) -> bool:
-        return any(
-            self._sequence(sequence) and self._may_fold(count)
+    def _repetition(self, node: ast.BinOp) -> float:
+        return max(
+            _product(self._sequence(sequence), self._count(count))
             for sequence, count in ((node.left, node.right), (node.right, node.left))
         )
 
-    def _sequence(self, node: ast.expr) -> bool:
-        """A literal of at least one byte, or a repetition of one (`_sequence`)."""
+    def _sequence(self, node: ast.expr) -> float:
+        """The bytes of one copy of a literal, or of a repetition of one (`_sequence`)."""
         if isinstance(node, (ast.List, ast.Tuple)):
-            return bool(node.elts) and not any(isinstance(e, ast.Starred) for e in node.elts)
-        if isinstance(node, ast.Constant):
-            return isinstance(node.value, (str, bytes)) and len(node.value) > 0
-        return (
-            isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and self._repetition(node)
-        )
+            if any(isinstance(e, ast.Starred) for e in node.elts):
+                return 0.0
+            return float(_SLOT * len(node.elts))
+        if isinstance(node, ast.Constant) and isinstance(node.value, bytes):
+            return float(len(node.value))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            widest = max((ord(ch) for ch in node.value), default=0)
+            return float(len(node.value) * (1 if widest < 0x100 else 2 if widest < 0x10000 else 4))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            return self._repetition(node)
+        return 0.0
 
-    def _call(self, node: ast.Call) -> bool:
+    def _call(self, node: ast.Call) -> float:
         # `visit_Call`'s shape: a plain callee and plain arguments.
         if not node.args and not node.keywords:
-            return False
+            return 0.0
         if any(isinstance(arg, ast.Starred) for arg in node.args):
-            return False
+            return 0.0
         if any(keyword.arg is None for keyword in node.keywords):
-            return False
+            return 0.0
         if not isinstance(node.func, (ast.Name, ast.Attribute)):
-            return False
+            return 0.0
         if self._numpy(node):
-            return True
+            return math.inf  # item sizes from dtypes are not worked out here
         # A byte buffer or a collector takes exactly one positional argument.
         if len(node.args) != 1 or node.keywords:
-            return False
+            return 0.0
         only = node.args[0]
         if isinstance(only, ast.Call):
-            return self._range(only) and self._refers(node.func, _COLLECTORS)
+            elements = self._range(only)
+            return _product(_SLOT, elements) if self._refers(node.func, _COLLECTORS) else 0.0
         if isinstance(only, ast.GeneratorExp):
             # A set keeps distinct elements only: a generator's may not be.
-            return self._ranges(only) and self._refers(node.func, _COLLECTORS - _SETS)
-        return self._may_fold(only) and self._refers(node.func, _BYTE_BUFFERS)
+            elements = self._ranges(only)
+            if not self._refers(node.func, _COLLECTORS - _SETS):
+                return 0.0
+            return _product(_SLOT, elements)
+        return self._count(only) if self._refers(node.func, _BYTE_BUFFERS) else 0.0
 
     def _numpy(self, node: ast.Call) -> bool:
         keywords = {keyword.arg: keyword.value for keyword in node.keywords}
@@ -740,28 +765,50 @@ class _MayAllocate:
             node.func, _NUMPY_SHAPED.keys()
         )
 
-    def _ranges(self, node: ast.ListComp | ast.GeneratorExp) -> bool:
-        """Every `for` clause over a range that may fold, and no filter."""
-        return all(
-            not clause.ifs
-            and not clause.is_async
-            and isinstance(clause.iter, ast.Call)
-            and self._range(clause.iter)
-            for clause in node.generators
-        )
+    def _ranges(self, node: ast.ListComp | ast.GeneratorExp) -> float:
+        """How many elements at most: every `for` clause over a range that may fold, and no
+        filter (0 otherwise)."""
+        total = 1.0
+        for clause in node.generators:
+            if clause.ifs or clause.is_async or not isinstance(clause.iter, ast.Call):
+                return 0.0
+            total = _product(total, self._range(clause.iter))
+        return total
 
-    def _range(self, node: ast.Call) -> bool:
-        return (
-            1 <= len(node.args) <= 3
-            and not node.keywords
-            and all(self._may_fold(arg) for arg in node.args)
-            and self._refers(node.func, _RANGE)
-        )
+    def _range(self, node: ast.Call) -> float:
+        """How many integers `range(...)` yields at most (0: not a range that may fold)."""
+        if not 1 <= len(node.args) <= 3 or node.keywords:
+            return 0.0
+        if not self._refers(node.func, _RANGE):
+            return 0.0
+        bounds = [self._count(arg) for arg in node.args]
+        if any(bound == 0 and not _zero(arg) for bound, arg in zip(bounds, node.args)):
+            return 0.0  # an argument that does not fold
+        # No more than |stop| + |start| integers, whatever the step.
+        return bounds[0] if len(bounds) == 1 else bounds[0] + bounds[1]
 
     def _refers(self, func: ast.expr, candidates: Collection[str]) -> bool:
         if self._imports is None:
             self._imports = names.Imports.of(self.tree)
         return self._imports.may_refer(func, candidates)
+
+    def _count(self, node: ast.expr) -> float:
+        """The largest magnitude `node` may fold to (0 when it cannot fold, infinite when
+        it is too large to work out or has too many possible values)."""
+        used = _arithmetic(node)
+        if used is None or not used <= self._foldable_names():
+            return 0.0
+        known = self._known_values()
+        choices = [sorted(known.get(name, ())) for name in sorted(used)]
+        if any(not values for values in choices) or math.prod(map(len, choices)) > _CHOICES:
+            return math.inf
+        largest = 0.0
+        for values in itertools.product(*choices):
+            found = _evaluate(node, dict(zip(sorted(used), values)))
+            if found is None:
+                continue
+            largest = max(largest, abs(found))
+        return largest
 
     def _may_fold(self, node: ast.expr) -> bool:
         used = _arithmetic(node)
@@ -771,17 +818,9 @@ class _MayAllocate:
         """Names some `name = value` binds to arithmetic of numbers and such names: a
         superset of the module constants and the local names the rule folds."""
         if self._foldable is None:
-            pending: list[tuple[str, set[str]]] = []
-            bound: list[ast.Assign | ast.AnnAssign] = [
-                *astindex.nodes(self.tree, ast.Assign),
-                *astindex.nodes(self.tree, ast.AnnAssign),
+            pending: list[tuple[str, set[str]]] = [
+                (name, used) for name, _, used in self._arithmetic_bindings()
             ]
-            for node in bound:
-                used = _arithmetic(node.value) if node.value is not None else None
-                if used is None:
-                    continue
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                pending += [(t.id, used) for t in targets if isinstance(t, ast.Name)]
             found: set[str] = set()
             while True:
                 ready = {name for name, used in pending if used <= found}
@@ -791,6 +830,136 @@ class _MayAllocate:
                 pending = [(name, used) for name, used in pending if name not in found]
             self._foldable = frozenset(found)
         return self._foldable
+
+    def _arithmetic_bindings(self) -> list[tuple[str, ast.expr, set[str]]]:
+        """Each `name = value` (or `name: T = value`) with `value` of an arithmetic shape."""
+        found: list[tuple[str, ast.expr, set[str]]] = []
+        bound: list[ast.Assign | ast.AnnAssign] = [
+            *astindex.nodes(self.tree, ast.Assign),
+            *astindex.nodes(self.tree, ast.AnnAssign),
+        ]
+        for node in bound:
+            if node.value is None:
+                continue
+            used = _arithmetic(node.value)
+            if used is None:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found += [(t.id, node.value, used) for t in targets if isinstance(t, ast.Name)]
+        return found
+
+    def _known_values(self) -> dict[str, frozenset[float]]:
+        """Every value each name may take from the module's arithmetic bindings, worked out
+        from numbers and names already known; a name with one that is not stays unknown."""
+        if self._known is not None:
+            return self._known
+        bindings = self._arithmetic_bindings()
+        known: dict[str, set[float]] = {}
+        blocked: set[str] = set()
+        for _ in range(_DEPTH + 1):
+            progress = False
+            for name, value, used in bindings:
+                if name in blocked or not used <= known.keys() - blocked:
+                    continue
+                choices = [sorted(known[other]) for other in sorted(used)]
+                if math.prod(map(len, choices)) > _CHOICES:
+                    blocked.add(name)
+                    continue
+                for values in itertools.product(*choices):
+                    found = _evaluate(value, dict(zip(sorted(used), values)))
+                    if found is None:
+                        blocked.add(name)  # too large to work out: unknown
+                        break
+                    if found not in known.setdefault(name, set()):
+                        known[name].add(found)
+                        progress = True
+                if len(known.get(name, ())) > _CHOICES:
+                    blocked.add(name)
+            if not progress:
+                break
+        # A name with a binding not worked out (a cycle, a name never known) is unknown.
+        every = {name for name, _, _ in bindings}
+        settled = {
+            name
+            for name in every - blocked
+            if all(used <= known.keys() for other, _, used in bindings if other == name)
+        }
+        self._known = {name: frozenset(known[name]) for name in settled if name in known}
+        return self._known
+
+
+# How many combinations of values the pre-filter works out before it gives up (unknown).
+_CHOICES = 64
+# The largest power the pre-filter works out (the rule folds bigger ones too: huge anyway).
+_LARGEST_EXPONENT = 4096
+
+
+def _zero(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value == 0
+
+
+def _evaluate(node: ast.expr, values: Mapping[str, float]) -> float | None:
+    """The number an arithmetic expression of numbers and known names gives, as a float
+    (infinite when too large); None when it raises or is not a number."""
+    try:
+        result = _exact(node, values)
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+    except _TooLarge:
+        return math.inf
+    if isinstance(result, complex):
+        return abs(result)
+    return _float(result) if isinstance(result, int) else float(result)
+
+
+class _TooLarge(Exception):
+    """A power or shift too large to work out."""
+
+
+def _exact(node: ast.expr, values: Mapping[str, float]) -> Number | complex:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise TypeError("not a number")
+        return node.value
+    if isinstance(node, ast.Name):
+        value = values[node.id]
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(node, ast.UnaryOp):
+        operand = _exact(node.operand, values)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return +operand
+        if isinstance(node.op, ast.Invert) and isinstance(operand, int):
+            return ~operand
+        raise TypeError("not arithmetic")
+    if not isinstance(node, ast.BinOp):
+        raise TypeError("not arithmetic")
+    left, right = _exact(node.left, values), _exact(node.right, values)
+    large = isinstance(right, (int, float)) and abs(right) > _LARGEST_EXPONENT
+    if large and isinstance(node.op, (ast.Pow, ast.LShift)):
+        raise _TooLarge
+    operation = _OPERATIONS.get(type(node.op))
+    if operation is None:
+        raise TypeError("not arithmetic")
+    result: Number | complex = operation(left, right)
+    return result
+
+
+_OPERATIONS: Mapping[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+    ast.BitAnd: operator.and_,
+}
 
 
 # -- helpers -----------------------------------------------------------------------------------

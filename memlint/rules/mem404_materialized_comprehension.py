@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import ast
 import enum
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Applicability
+from memlint.regions import Reach
 from memlint.rule import FixSpec, Invalid, Rule, Valid
 from memlint.semantic import astindex, names
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 
 class _Takes(enum.Enum):
@@ -249,6 +254,21 @@ class MaterializedComprehension(Rule):
         r"\A(?=[\s\S]*?\b(?:sum|min|max|any|all|sorted|set|frozenset|tuple|dict|enumerate|zip"
         r"|itertools)\b)[\s\S]*?[(,](?:[ \t\f\r\n\\]|#[^\r\n]*[\r\n])*\["
     )
+    trigger_literals = (
+        "sum",
+        "min",
+        "max",
+        "any",
+        "all",
+        "sorted",
+        "set",
+        "frozenset",
+        "tuple",
+        "dict",
+        "enumerate",
+        "zip",
+        "itertools",
+    )
     METADATA_DEPENDENCIES = (PositionProvider, *names.PROVIDERS)
 
     cases = (
@@ -472,11 +492,14 @@ class MaterializedComprehension(Rule):
         ),
     )
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
-        """Whether some call is handed a list comprehension where a consumer it may name
-        iterates one (conservative: the rule's shapes and positions, names not resolved)."""
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        """The calls handed a list comprehension where a consumer they may name iterates
+        one (conservative: the rule's shapes and positions, names not resolved)."""
         imports: names.Imports | None = None
+        found: list[ast.AST] = []
         for call in astindex.nodes(tree, ast.Call):
             takers = _ast_takers(call)
             if not takers:
@@ -484,8 +507,8 @@ class MaterializedComprehension(Rule):
             if imports is None:
                 imports = names.Imports.of(tree)
             if imports.may_refer(call.func, takers):
-                return True
-        return False
+                found.append(call)
+        return found
 
     def visit_Call(self, node: cst.Call) -> None:
         # Shape first: a list comprehension among the positional arguments.

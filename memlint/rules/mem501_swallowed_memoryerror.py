@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Callable, Union
 
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import Assignment, GlobalScope, PositionProvider, ScopeProvider
 
 from memlint.diagnostics import Applicability
+from memlint.regions import Reach
 from memlint.rule import FixSpec, Invalid, Rule, Valid
-from memlint.semantic import context, names
+from memlint.semantic import astindex, context, names
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 _MEMORY_ERROR = frozenset({"builtins.MemoryError"})
 _EXITS = context.NEVER_RETURNS
@@ -264,6 +269,18 @@ class SwallowedMemoryError(Rule):
     # An alias is still spelled `MemoryError` where it is imported or assigned.
     triggers = ("MemoryError",)
     METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider, *names.PROVIDERS)
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        """The handlers whose exception may name `MemoryError`: they mention `MemoryError`,
+        or a name bound (by an import or an assignment, anywhere) to something that does."""
+        spellings = _memory_error_spellings(tree)
+        return [
+            handler
+            for handler in astindex.nodes(tree, ast.ExceptHandler)
+            if handler.type is not None and _mentions(handler.type, spellings)
+        ]
 
     cases = (
         # Every path re-raises.
@@ -803,6 +820,44 @@ class SwallowedMemoryError(Rule):
             assert isinstance(body, cst.IndentedBlock)
             new = body.with_changes(body=[*body.body, cst.SimpleStatementLine([cst.Raise()])])
         return self.replace(body, new, title, unsafe=True)
+
+
+def _mentions(node: ast.AST, spellings: frozenset[str]) -> bool:
+    return any(
+        (isinstance(inner, ast.Name) and inner.id in spellings)
+        or (isinstance(inner, ast.Attribute) and inner.attr in spellings)
+        for inner in ast.walk(node)
+    )
+
+
+def _memory_error_spellings(tree: ast.Module) -> frozenset[str]:
+    """`MemoryError`, and every name that an import alias or an assignment (repeatedly) binds
+    to something that mentions one of these names: a superset of what `_catches` follows."""
+    found = {"MemoryError"}
+    imports: list[ast.Import | ast.ImportFrom] = [
+        *astindex.nodes(tree, ast.Import),
+        *astindex.nodes(tree, ast.ImportFrom),
+    ]
+    for node in imports:
+        for alias in node.names:
+            if alias.asname and alias.name.rsplit(".", 1)[-1] in found:
+                found.add(alias.asname)
+    bound: list[tuple[list[ast.expr], ast.expr | None]] = [
+        (node.targets, node.value) for node in astindex.nodes(tree, ast.Assign)
+    ]
+    bound += [([node.target], node.value) for node in astindex.nodes(tree, ast.AnnAssign)]
+    names_of = [
+        ({t.id for t in targets if isinstance(t, ast.Name)}, value)
+        for targets, value in bound
+        if value is not None
+    ]
+    while True:
+        spellings = frozenset(found)
+        for targets, value in names_of:
+            if not targets <= found and _mentions(value, spellings):
+                found |= targets
+        if found == spellings:
+            return spellings
 
 
 class _ModuleAssignments(cst.CSTVisitor):

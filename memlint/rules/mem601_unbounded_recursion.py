@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Literal, Union
 import libcst as cst
 from libcst.metadata import Assignment, PositionProvider, Scope, ScopeProvider
 
+from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import astindex, context, names
 from memlint.semantic.context import truthiness
 
 if TYPE_CHECKING:
     from memlint.engine import FileContext
+    from memlint.settings import Settings
 
 # Where the paths through a statement go when the self-call has not run on them yet, as bits;
 # CALLED marks the paths on which it has (they are done: the recursion is certain there).
@@ -716,9 +718,11 @@ class UnboundedRecursion(Rule):
 
     # -- the cheap pre-filter -------------------------------------------------------------
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
-        """Whether some function refers to itself where that surely runs (conservative).
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        """The defs that refer to themselves where that surely runs (conservative).
 
         A self-reference is a call of the def's own name, or `<r>.<name>` with `r` the
         def's first parameter or a class of the module (`self.f()`, `cls.f()`, `C.f()`, a
@@ -729,22 +733,23 @@ class UnboundedRecursion(Rule):
         not looked at (the rule decides those).
         """
         classes = frozenset(n.name for n in astindex.nodes(tree, ast.ClassDef))
+        found: dict[int, ast.AST] = {}
         stack: list[tuple[ast.AST, _Own | None, bool]] = [(tree, None, False)]
         while stack:
             node, own, sure = stack.pop()
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 stack += [(child, own, sure) for child in (*node.decorator_list, node.args)]
                 first = (node.args.posonlyargs + node.args.args)[:1]
-                mine = _Own(node.name, classes | {arg.arg for arg in first})
+                mine = _Own(node.name, classes | {arg.arg for arg in first}, node)
                 stack += [(statement, mine, True) for statement in node.body]
                 continue
             if own is None:
                 stack += [(child, None, False) for child in ast.iter_child_nodes(node)]
                 continue
-            if sure and _refers(node, own):
-                return True
+            if sure and id(own.node) not in found and _refers(node, own):
+                found[id(own.node)] = own.node
             stack += [(child, own, sure and ok) for child, ok in _sure_children(node, own)]
-        return False
+        return list(found.values())
 
     # -- the traversal --------------------------------------------------------------------
 
@@ -830,8 +835,12 @@ class UnboundedRecursion(Rule):
         self._flag(original_node, target)
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        # The libcst module may hold only the regions around candidates (memlint/regions.py):
+        # attributes are assigned anywhere in the file.
+        tree = self.context.tree
+        assigned = self._assigned_attributes | (_tree_assigned_attributes(tree) if tree else set())
         for node, target in self._methods:
-            if target.name not in self._assigned_attributes:
+            if target.name not in assigned:
                 self._flag(node, target)
 
     def _flag(self, node: cst.FunctionDef, target: _Target) -> None:
@@ -961,6 +970,24 @@ class _Own:
 
     name: str
     receivers: frozenset[str]
+    node: ast.AST = field(compare=False)
+
+
+def _tree_assigned_attributes(tree: ast.Module) -> set[str]:
+    """`_note_attributes` on CPython's tree: the attribute names assignments target."""
+    found: set[str] = set()
+    targets: list[ast.expr] = [t for node in astindex.nodes(tree, ast.Assign) for t in node.targets]
+    targets += [node.target for node in astindex.nodes(tree, ast.AugAssign)]
+    targets += [node.target for node in astindex.nodes(tree, ast.AnnAssign)]
+    while targets:
+        target = targets.pop()
+        if isinstance(target, ast.Attribute):
+            found.add(target.attr)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            targets += target.elts
+        elif isinstance(target, ast.Starred):
+            targets.append(target.value)
+    return found
 
 
 def _refers(node: ast.AST, own: _Own) -> bool:
