@@ -286,6 +286,8 @@ def render_catalog() -> str:
         "    summary: str",
         "    default_enabled: bool",
         "    fix: str  # `none`, `safe`, `unsafe` or `safe, unsafe`",
+        "    severity: str  # `warning` or `error`",
+        "    why: str  # `Why is this bad?`, a line per paragraph (SARIF's fullDescription)",
         "",
         "",
         "RULES: tuple[RuleInfo, ...] = (",
@@ -300,6 +302,8 @@ def render_catalog() -> str:
         )
         lines.append("    RuleInfo(")
         lines += [f"        {json.dumps(value)}," for value in fields]
+        lines.append(f"        {json.dumps(rule.severity.value)},")
+        lines += _string_lines(_unwrapped(parse_sections(rule)["Why is this bad?"]))
         lines.append("    ),")
     lines.append(")")
     return (
@@ -308,6 +312,33 @@ def render_catalog() -> str:
         .replace("        false,", "        False,")
         + "\n"
     )
+
+
+def _unwrapped(markdown: str) -> str:
+    """Paragraphs joined into single lines: hard wraps are the docstring's, not the text's."""
+    paragraphs = markdown.strip().split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+def _string_lines(text: str, width: int = 76) -> list[str]:
+    """`text` as a parenthesised run of string literals that fits the line length.
+
+    Words are split at single spaces, so the pieces concatenate back to exactly `text`.
+    """
+    pieces: list[str] = []
+    for number, paragraph in enumerate(text.split("\n\n")):
+        current = "\n\n" if number else ""
+        for word in paragraph.split(" "):
+            if current.strip() and len(current) + len(word) + 1 > width:
+                pieces.append(current + " ")
+                current = word
+            else:
+                current = f"{current} {word}" if current.strip() else current + word
+        pieces.append(current)
+    if len(pieces) == 1:
+        return [f"        {json.dumps(text, ensure_ascii=False)},"]
+    literals = [f"            {json.dumps(piece, ensure_ascii=False)}" for piece in pieces]
+    return ["        (", *literals, "        ),"]
 
 
 # -- files -----------------------------------------------------------------------------------
