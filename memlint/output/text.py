@@ -27,6 +27,8 @@ def source_frame(d: Diagnostic, source: str) -> list[str]:
 
 
 class TextReporter:
+    needs_source = False
+
     def __init__(self, stream: TextIO, *, show_source: bool = False) -> None:
         self.stream = stream
         self.show_source = show_source
