@@ -69,7 +69,7 @@ def test_summary_per_rule_and_confidence_with_a_chart(project: Path) -> None:
 def test_each_finding_has_its_code_frame_and_fix_diff(project: Path) -> None:
     write("ingest.py", DEMO)
     page = report()
-    assert '<mark>functools.lru_cache(maxsize=None)</mark>' in page
+    assert "<mark>functools.lru_cache(maxsize=None)</mark>" in page
     assert '<span class="n">13</span>@<mark>' in page
     assert '<span class="l del">-@functools.lru_cache(maxsize=None)</span>' in page
     assert '<span class="l add">+@functools.lru_cache(maxsize=1024)</span>' in page
