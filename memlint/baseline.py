@@ -7,15 +7,14 @@ so `memlint check` may run from anywhere. Nothing here imports libcst or the eng
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from memlint.cache import write_atomically
 from memlint.diagnostics import Diagnostic
 from memlint.fingerprint import FileFingerprints
 
@@ -102,15 +101,7 @@ def write(path: str, entries: Iterable[Entry]) -> None:
         ],
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=".memlint-baseline-", dir=_folder(path))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    write_atomically(path, text.encode("utf-8"))
 
 
 class Baseline:

@@ -19,9 +19,11 @@ def decode_source(data: bytes) -> str | None:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         # `utf-8-sig` drops the BOM, so columns count from the first character of code.
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError):
         return None
+    # NUL bytes: a binary file that the engine refused (MEM000); it has no lines to show.
+    return None if "\x00" in text else text
 
 
 def read_source(path: str) -> str | None:
