@@ -275,6 +275,7 @@ class Report:
         self.stdin_data = stdin_data
         self.baseline = baseline
         self.recorder = recorder
+        self.baseline_written = False
         # Only a baseline is written: the findings are recorded, not reported.
         self.recording_only = recorder is not None and baseline is None
         # With --fix on stdin, the fixed source owns stdout; diagnostics go to stderr.
@@ -312,6 +313,7 @@ class Report:
                 self.recorder.keep(self.baseline.unchecked())
             try:
                 self.recorder.write()
+                self.baseline_written = True
             except OSError as err:
                 click.echo(
                     f"memlint: error: {self.recorder.path}: cannot write the baseline: "
@@ -416,11 +418,12 @@ class Report:
             if stale:
                 entries = _plural(stale, "baseline finding")
                 path = self.baseline.path
+                them = "it" if stale == 1 else "them"
                 lines.append(
                     f"{entries} no longer found; `--baseline {path} --write-baseline {path}`"
-                    " drops them."
+                    f" drops {them}."
                 )
-        if self.recorder is not None:
+        if self.recorder is not None and self.baseline_written:
             findings = _plural(self.recorder.findings(), "finding")
             files = _plural(self.recorder.files(), "file")
             lines.append(f"Wrote a baseline of {findings} in {files} to {self.recorder.path}.")

@@ -239,6 +239,18 @@ def test_a_baseline_that_cannot_be_written_is_an_error(project: Path) -> None:
     result = check("--write-baseline", "missing/b.json")
     assert result.exit_code == 2
     assert result.stderr.startswith("memlint: error: missing/b.json: cannot write the baseline: ")
+    assert result.stderr.endswith("\n1 error (see above).\n")
+    assert "Wrote" not in result.stderr
+
+
+def test_one_stale_entry_is_it(project: Path) -> None:
+    write("a.py", OLD)
+    check("--write-baseline", "b.json")
+    write("a.py", OLD.replace("maxsize=None", "maxsize=64"))
+    result = check("--baseline", "b.json")
+    assert result.stderr.splitlines()[-1] == (
+        "1 baseline finding no longer found; `--baseline b.json --write-baseline b.json` drops it."
+    )
 
 
 _WARM = """
