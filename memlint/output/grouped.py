@@ -23,7 +23,7 @@ def wants_color(stream: TextIO) -> bool:
 class GroupedReporter:
     """Streams: a file's group is printed as soon as its diagnostics arrive."""
 
-    needs_source = False  # only --show-source shows code, and then the runner keeps it
+    needs_source = False  # only --show-source shows code, and then the caller reads it
 
     def __init__(
         self, stream: TextIO, *, show_source: bool = False, color: bool | None = None
