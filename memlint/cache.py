@@ -57,7 +57,7 @@ class Cache:
             os.makedirs(self.folder, exist_ok=True)
             ignore = os.path.join(self.root, ".gitignore")
             if not os.path.exists(ignore):
-                _write(ignore, b"# Created by memlint: the whole folder is a cache.\n*\n")
+                write_atomically(ignore, b"# Created by memlint: the whole folder is a cache.\n*\n")
             os.utime(self.folder)
             siblings = [
                 entry for entry in os.scandir(self.root) if entry.is_dir(follow_symlinks=False)
@@ -94,7 +94,7 @@ class Cache:
             "diagnostics": [dataclasses.asdict(d) for d in diagnostics],
         }
         with contextlib.suppress(OSError):
-            _write(self._entry_path(path), json.dumps(entry).encode())
+            write_atomically(self._entry_path(path), json.dumps(entry).encode())
 
 
 def same_stat(entry: Mapping[str, Any], status: os.stat_result) -> bool:
@@ -137,7 +137,7 @@ def _diagnostic(raw: Mapping[str, Any], display: str) -> Diagnostic:
     )
 
 
-def _write(path: str, data: bytes) -> None:
+def write_atomically(path: str, data: bytes) -> None:
     """Write `path` atomically: a reader sees the old entry or the new one, never half."""
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
     try:

@@ -15,6 +15,8 @@ class RuleInfo(NamedTuple):
     summary: str
     default_enabled: bool
     fix: str  # `none`, `safe`, `unsafe` or `safe, unsafe`
+    severity: str  # `warning` or `error`
+    why: str  # `Why is this bad?`, a line per paragraph (SARIF's fullDescription)
 
 
 RULES: tuple[RuleInfo, ...] = (
@@ -24,6 +26,17 @@ RULES: tuple[RuleInfo, ...] = (
         "A file that cannot be decoded or parsed",
         True,
         "none",
+        "error",
+        (
+            "A file that cannot be read is a file whose memory use nobody checked. "
+            "memlint reports it as a diagnostic rather than stopping, so the other files "
+            "are still analysed, and a run that reports only `MEM000` still exits 1."
+            "\n\nWith the default rules every file goes through CPython's parser (MEM601 "
+            "looks for a shape, not a word), so every syntax error is reported. With a "
+            "selection of rules that all need words (say, `Queue` or `cache`), a file "
+            "containing none of them is never parsed, and its syntax errors are left to "
+            "the compiler and other tools."
+        ),
     ),
     RuleInfo(
         "MEM101",
@@ -31,6 +44,16 @@ RULES: tuple[RuleInfo, ...] = (
         "A whole file read into memory and split into a list of its lines",
         True,
         "safe, unsafe",
+        "warning",
+        (
+            "`f.read().splitlines()` holds the whole file as one string and then, beside "
+            "it, a list with one string object per line, each with some 50 bytes of "
+            "overhead: for a file of short lines the list costs several times the file's "
+            "size, and both are alive at once. `readlines()` and `list(f)` build the same "
+            "list. Memory grows with the input, so a log, a CSV export or piped input "
+            "that is larger than usual ends in an out-of-memory kill, while iterating the "
+            "file holds one line at a time."
+        ),
     ),
     RuleInfo(
         "MEM102",
@@ -38,6 +61,15 @@ RULES: tuple[RuleInfo, ...] = (
         "A whole file parsed into one in-memory object by json, yaml or pickle",
         True,
         "none",
+        "warning",
+        (
+            "The parsed object costs several times the size of its text: every number, "
+            "string, list and dict is a separate Python object with its own header, so a "
+            "1 GB JSON export can take 5 to 10 GB once loaded, and `loads(f.read())` "
+            "holds the text as well. Memory then grows with the input, which is exactly "
+            "what a data file tends to do, and the job that was fine on last month's "
+            "export is killed on this month's."
+        ),
     ),
     RuleInfo(
         "MEM103",
@@ -45,6 +77,16 @@ RULES: tuple[RuleInfo, ...] = (
         "A whole-file read handed to a consumer that could take the file in chunks",
         True,
         "safe",
+        "warning",
+        (
+            "Every one of these consumers can take its input piece by piece: a hash or "
+            "checksum has an `update`, an encoder works on blocks, a search can run line "
+            "by line or over an `mmap`, a count or a length needs a running total, and a "
+            "file is already a stream. The whole read holds the entire file in memory for "
+            "nothing, often twice (the bytes, then their encoding, or a list with one "
+            "object per piece), so memory grows with the input: the checksum job that was "
+            "fine on last week's uploads is killed on a 20 GB video."
+        ),
     ),
     RuleInfo(
         "MEM104",
@@ -52,6 +94,15 @@ RULES: tuple[RuleInfo, ...] = (
         "A one-shot decompression that inflates a whole payload in memory at once",
         True,
         "none",
+        "warning",
+        (
+            "A one-shot decompression builds the whole output in memory, and the output "
+            "is not bounded by the input: deflate expands up to about 1000 times, bzip2 "
+            "and xz further still, so a 10 MB upload can inflate to 10 GB (a "
+            "decompression bomb). Even honest payloads grow with the data, and the "
+            "compressed bytes are held alongside. A streaming reader holds one buffer at "
+            "a time, and a decompressor with `max_length` stops at a bound you choose."
+        ),
     ),
     RuleInfo(
         "MEM105",
@@ -59,6 +110,15 @@ RULES: tuple[RuleInfo, ...] = (
         "An HTTP body buffered whole in memory and then written to a file or hashed",
         True,
         "none",
+        "warning",
+        (
+            "`.content`, `.text` and `.read()` hold the whole body in memory before the "
+            "first byte is written, so memory grows with the download: a job that saves "
+            "reports of a few megabytes is killed the day it fetches a 4 GB export, and "
+            "`.text` holds the bytes and the decoded string at once. Written to a file or "
+            "fed to a hash, the body could have gone through a buffer of a megabyte, "
+            "chunk by chunk."
+        ),
     ),
     RuleInfo(
         "MEM106",
@@ -66,6 +126,17 @@ RULES: tuple[RuleInfo, ...] = (
         "Every row of an unlimited database query loaded into memory at once",
         False,
         "none",
+        "warning",
+        (
+            "`fetchall()`, `list(queryset)` and `.all()` build a list holding every row "
+            "before the first one is used: memory grows with the table, and a report that "
+            "ran in a second on a test database is killed in production by a table of ten "
+            "million rows. Django caches every model instance of an evaluated queryset, "
+            "and `len(qs)` builds them all just to count them. A cursor iterated row by "
+            "row, `fetchmany(n)`, `.iterator()` and `yield_per(n)` hold one batch at a "
+            "time (with a server-side cursor where the driver needs one: psycopg's named "
+            "cursors, `stream_results=True`)."
+        ),
     ),
     RuleInfo(
         "MEM201",
@@ -73,6 +144,14 @@ RULES: tuple[RuleInfo, ...] = (
         "A memoising cache with no bound on its size",
         True,
         "unsafe",
+        "warning",
+        (
+            "An unbounded cache keeps every distinct argument tuple and its result for "
+            "the life of the process. Keyed by request data, user IDs or file paths, it "
+            "grows until the process is killed. On a method it also keeps every `self` it "
+            "was called with alive, a leak that no profiler of the class itself will "
+            "show."
+        ),
     ),
     RuleInfo(
         "MEM202",
@@ -80,6 +159,14 @@ RULES: tuple[RuleInfo, ...] = (
         "A queue or producer/consumer deque with no bound on its size",
         True,
         "unsafe",
+        "warning",
+        (
+            "An unbounded queue gives producers no backpressure: when they outpace "
+            "consumers (a slow database, a stalled worker, a burst of traffic), items "
+            "pile up in memory until the process is killed, and every item keeps its "
+            "payload alive while it waits. A bounded queue makes `put` wait instead, so "
+            "the system slows down rather than falls over."
+        ),
     ),
     RuleInfo(
         "MEM203",
@@ -87,6 +174,14 @@ RULES: tuple[RuleInfo, ...] = (
         "A module- or class-level container that run-time code only ever adds to",
         True,
         "none",
+        "warning",
+        (
+            "A module or class lives as long as the process, and so does everything such "
+            "a container holds. Filled from run-time data (request ids, user input, file "
+            "names, objects), it gains an entry per distinct value and never loses one: a "
+            "slow leak that looks like a cache and ends with the process killed for "
+            "memory. Each entry also keeps its key and value (often large objects) alive."
+        ),
     ),
     RuleInfo(
         "MEM204",
@@ -94,6 +189,13 @@ RULES: tuple[RuleInfo, ...] = (
         "An endless loop that adds to a container and never removes from it",
         True,
         "none",
+        "warning",
+        (
+            "A loop that runs for the life of the process (a server's accept loop, a "
+            "worker, a poller, a metrics collector) and keeps every item it sees holds "
+            "them all: memory grows with uptime until the process is killed. Nothing "
+            "looks wrong in a test run, which ends long before the container matters."
+        ),
     ),
     RuleInfo(
         "MEM301",
@@ -101,6 +203,16 @@ RULES: tuple[RuleInfo, ...] = (
         "An asyncio fan-out that starts one task per input item, all at once",
         True,
         "none",
+        "warning",
+        (
+            "`gather` over a comprehension starts every coroutine at once: ten thousand "
+            "URLs mean ten thousand tasks, sockets and response buffers alive together, "
+            "and every result is kept until the last one finishes. Memory grows with the "
+            "input instead of with the concurrency you chose, and a large input ends in "
+            "an out-of-memory kill or in the remote service throttling you. The same "
+            "holds for `asyncio.wait` and `as_completed` over tasks created up front, and "
+            "for `TaskGroup.create_task` in a loop."
+        ),
     ),
     RuleInfo(
         "MEM302",
@@ -108,6 +220,16 @@ RULES: tuple[RuleInfo, ...] = (
         "An executor fan-out that submits one work item per input item, all up front",
         True,
         "none",
+        "warning",
+        (
+            "`submit` never blocks: a loop over a million inputs puts a million work "
+            "items (the function and its arguments) into the executor's unbounded "
+            "internal queue at once, and every future keeps its result (or exception, "
+            "with its traceback) until the future itself is dropped, usually after the "
+            "last one finishes. Memory grows with the input instead of with the number of "
+            "workers; a large input ends in an out-of-memory kill long before the pool is "
+            "busy. `Executor.map` does the same before yielding anything."
+        ),
     ),
     RuleInfo(
         "MEM303",
@@ -115,6 +237,15 @@ RULES: tuple[RuleInfo, ...] = (
         "asyncio tasks started in a loop with nothing bounding how many run at once",
         True,
         "none",
+        "warning",
+        (
+            "`create_task` schedules the coroutine and returns at once: a loop over ten "
+            "thousand items starts ten thousand tasks, each with its frame, its buffers "
+            "and, when it is done, its result, all alive together. In a server loop "
+            "(`while True: conn = await accept(); asyncio.create_task(handle(conn))`) "
+            "tasks pile up as fast as work arrives, whether or not the handlers keep up. "
+            "Memory grows with the input instead of with the concurrency you chose."
+        ),
     ),
     RuleInfo(
         "MEM401",
@@ -122,6 +253,15 @@ RULES: tuple[RuleInfo, ...] = (
         "A string, bytes, list or tuple that doubles or multiplies itself in a loop",
         True,
         "none",
+        "warning",
+        (
+            "Doubling is exponential: after `n` iterations the value holds `2**n` copies "
+            "of its seed. Thirty iterations turn one byte into a gigabyte, forty into a "
+            "terabyte, and every step also copies the whole value (lists and bytearrays "
+            "grow in place, but need the same memory). What was meant as padding or test "
+            "data to a given size ends in an out-of-memory kill once the loop runs a "
+            "little longer than planned."
+        ),
     ),
     RuleInfo(
         "MEM402",
@@ -129,6 +269,16 @@ RULES: tuple[RuleInfo, ...] = (
         "A str or bytes buffer extended with `+=` on every iteration of a loop",
         True,
         "none",
+        "warning",
+        (
+            "`str` and `bytes` are immutable, so `buf += x` builds a new object and "
+            "copies the whole buffer into it. Over a loop of n parts that is O(n²) time, "
+            "and each copy briefly holds the old and the new buffer, so peak memory is "
+            "twice the final size. CPython can sometimes extend a `str` in place, but "
+            "only while nothing else refers to the buffer, and never for `bytes`; PEP 8 "
+            "advises against relying on it, and other implementations (PyPy) do not have "
+            "it."
+        ),
     ),
     RuleInfo(
         "MEM403",
@@ -136,6 +286,14 @@ RULES: tuple[RuleInfo, ...] = (
         "An allocation whose constant size is at or above the allocation threshold",
         True,
         "none",
+        "warning",
+        (
+            "An allocation of hundreds of megabytes or more at once either fails with "
+            "`MemoryError`, pushes the machine into swap, or gets the process killed by "
+            "the out-of-memory killer, and its size is fixed in the code, so no input can "
+            "make it smaller. It is usually a placeholder that was never scaled down, a "
+            "test value that reached production, or a buffer that should be streamed."
+        ),
     ),
     RuleInfo(
         "MEM404",
@@ -143,6 +301,16 @@ RULES: tuple[RuleInfo, ...] = (
         "A list comprehension built only to be handed to a consumer that takes any iterable",
         True,
         "safe, unsafe",
+        "warning",
+        (
+            "The brackets build the whole list in memory before the consumer sees its "
+            "first item, and the consumer then throws it away. `sum`, `min`, `max`, `any` "
+            "and `all` need one item at a time; `sorted`, `set`, `tuple` and `dict` build "
+            "their own container, so the input is held twice; `zip`, `enumerate` and "
+            "`itertools` are lazy and are defeated by a list. Over a large file or query "
+            "result, memory grows with the input for no benefit, and `any`/`all` lose "
+            "their early exit."
+        ),
     ),
     RuleInfo(
         "MEM501",
@@ -150,6 +318,17 @@ RULES: tuple[RuleInfo, ...] = (
         "An `except MemoryError` handler that carries on instead of re-raising",
         True,
         "unsafe",
+        "warning",
+        (
+            "`MemoryError` means an allocation failed. After it, the process is in a "
+            "state where any further allocation (building the fallback value, formatting "
+            "a log message, retrying the same work) can fail too, often somewhere far "
+            "from the cause, and half-built objects may be left behind. Carrying on turns "
+            "one clear failure into a process that limps along, retries into the same "
+            "wall, or dies later with a confusing error, and it hides the unbounded "
+            "growth that caused it from the supervisor that could have restarted the "
+            "process."
+        ),
     ),
     RuleInfo(
         "MEM601",
@@ -157,6 +336,14 @@ RULES: tuple[RuleInfo, ...] = (
         "A function that calls itself on every path before it can return",
         True,
         "none",
+        "warning",
+        (
+            "Every call pushes a frame that holds its arguments and locals until it "
+            "returns. With no base case nothing ever returns: the stack grows until "
+            "`RecursionError`, after the frames have pinned whatever objects they "
+            "reference; in threads with a raised recursion limit, or in C extensions, it "
+            "can crash the process instead."
+        ),
     ),
     RuleInfo(
         "MEM900",
@@ -164,5 +351,10 @@ RULES: tuple[RuleInfo, ...] = (
         "A `noqa` code for a memlint rule that did not fire there",
         False,
         "safe",
+        "warning",
+        (
+            "A suppression that no longer suppresses anything hides the next real finding "
+            "on that line, and tells readers a problem exists where none does."
+        ),
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
 import sys
 import time
@@ -13,14 +14,17 @@ from typing import Any, Callable, TextIO
 import click
 
 from memlint import __version__, registry
+from memlint.baseline import Baseline, BaselineError, Recorder
 from memlint.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from memlint.cache import Cache, fingerprint
 from memlint.config import ConfigError, resolve_settings
 from memlint.diagnostics import Applicability, Diagnostic
 from memlint.discovery import PathError, iter_sources
+from memlint.fingerprint import FileFingerprints
 from memlint.output import FORMATS, reporter
 from memlint.runner import FileOutcome, RunOptions, process, run
 from memlint.settings import TARGET_VERSIONS, Selection, options
+from memlint.sourcetext import decode_source, read_source
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -109,6 +113,20 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Print counts per code instead of diagnostics.")
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, no summary.")
 @click.option("--show-source", is_flag=True, help="Show the flagged source line and a hint.")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Report only findings that this baseline does not hold.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Record the current findings in FILE (with --baseline: only those still in it).",
+)
 def check(
     paths: tuple[str, ...],
     select: str | None,
@@ -129,6 +147,8 @@ def check(
     statistics: bool,
     quiet: bool,
     show_source: bool,
+    baseline_file: str | None,
+    write_baseline_file: str | None,
 ) -> None:
     """Analyse files and folders (default: the current folder)."""
     use_stdin = stdin_filename is not None or paths == ("-",)
@@ -136,6 +156,17 @@ def check(
         _fail("--stdin-filename reads standard input; pass no other paths (or just `-`)")
     if fix and diff:
         _fail("--fix and --diff cannot be used together")
+    if write_baseline_file is not None and (diff or use_stdin):
+        # --diff leaves the files as they are, so fingerprints of the fixed text would not
+        # match them; a baseline of standard input has no file to belong to.
+        _fail("--write-baseline records the files as they are; not with --diff or standard input")
+    baseline = None
+    if baseline_file is not None:
+        try:
+            baseline = Baseline.load(baseline_file)
+        except BaselineError as err:
+            _fail(str(err))
+    recorder = Recorder(write_baseline_file) if write_baseline_file is not None else None
     targets = list(paths) or ["."]
     selection = Selection(
         select=_split_codes(select),
@@ -152,11 +183,19 @@ def check(
         )
     except ConfigError as err:
         _fail(str(err))
-    run_options = RunOptions(fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, keep_source=show_source)
-    stdin_data: bytes | None = None
+    report = Report(
+        output_format,
+        statistics,
+        show_source,
+        RunOptions(fix=fix, unsafe_fixes=unsafe_fixes, diff=diff),
+        use_stdin,
+        baseline=baseline,
+        recorder=recorder,
+    )
+    run_options = report.options
     if use_stdin:
-        stdin_data = sys.stdin.buffer.read()
-        outcome = process(stdin_data, stdin_filename or "-", settings, run_options)
+        report.stdin_data = sys.stdin.buffer.read()
+        outcome = process(report.stdin_data, stdin_filename or "-", settings, run_options)
         outcomes: Any = iter([outcome])
     else:
         sources = iter_sources(
@@ -170,7 +209,6 @@ def check(
             folder = cache_dir or os.path.join(settings.root, DEFAULT_CACHE_DIR)
             cache = Cache(folder, fingerprint(settings))
         outcomes = run(sources, settings, run_options, jobs=jobs or _cores(), cache=cache)
-    report = Report(output_format, statistics, show_source, run_options, use_stdin, stdin_data)
     status = report.consume(outcomes)
     report.summary(quiet)
     if status == EXIT_FINDINGS and exit_zero:
@@ -228,15 +266,29 @@ class Report:
         options: RunOptions,
         use_stdin: bool,
         stdin_data: bytes | None = None,
+        *,
+        baseline: Baseline | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
-        self.options = options
         self.statistics = statistics
         self.use_stdin = use_stdin
         self.stdin_data = stdin_data
+        self.baseline = baseline
+        self.recorder = recorder
+        self.baseline_written = False
+        # Only a baseline is written: the findings are recorded, not reported.
+        self.recording_only = recorder is not None and baseline is None
         # With --fix on stdin, the fixed source owns stdout; diagnostics go to stderr.
         stream: TextIO = sys.stderr if (use_stdin and options.fix) else sys.stdout
         self.stream = stream
         self.reporter = reporter(output_format, stream, show_source=show_source)
+        fingerprinting = baseline is not None or recorder is not None
+        self.wants_source = show_source or self.reporter.needs_source or fingerprinting
+        # Files with diagnostics are read again for their text, except after fixes that are
+        # not written (--diff): the diagnostics then point into text that exists only here.
+        self.options = dataclasses.replace(
+            options, keep_source=self.wants_source and options.fixing
+        )
         self.output_format = output_format
         self.totals = Totals()
         self.files = 0
@@ -256,7 +308,22 @@ class Report:
             self._one(outcome)
             progress.tick(self.files)
         progress.clear()
-        if self.statistics:
+        if self.recorder is not None:
+            if self.baseline is not None:
+                self.recorder.keep(self.baseline.unchecked())
+            try:
+                self.recorder.write()
+                self.baseline_written = True
+            except OSError as err:
+                click.echo(
+                    f"memlint: error: {self.recorder.path}: cannot write the baseline: "
+                    f"{err.strerror or err}",
+                    err=True,
+                )
+                self.totals.errors += 1
+        if self.recording_only:
+            pass  # the baseline is the output
+        elif self.statistics:
             self._print_statistics()
         elif not self.options.diff:
             # With --diff the diff is the whole output: no diagnostics were added, and an
@@ -264,16 +331,44 @@ class Report:
             self.reporter.finish()
         if self.totals.errors:
             status = EXIT_ERROR
+        elif self.recording_only:
+            status = EXIT_CLEAN
         elif self.totals.diagnostics or (self.options.diff and self.totals.fixed):
             status = EXIT_FINDINGS
         return status
+
+    def _source(self, outcome: FileOutcome) -> str | None:
+        """The text the outcome's diagnostics point into."""
+        if outcome.source is not None:
+            return outcome.source
+        if self.use_stdin:
+            data = outcome.fixed_source if outcome.fixed_source is not None else self.stdin_data
+            return decode_source(data) if data is not None else None
+        return read_source(outcome.path)
+
+    def _against_baseline(self, outcome: FileOutcome, source: str | None) -> Sequence[Diagnostic]:
+        """The diagnostics to report: those the baseline does not hold; records them too."""
+        diagnostics: Sequence[Diagnostic] = outcome.diagnostics
+        prints = FileFingerprints(source)
+        known = diagnostics
+        if self.baseline is not None:
+            diagnostics, known = self.baseline.split(outcome.path, diagnostics, prints)
+        if self.recorder is not None:
+            self.recorder.add(outcome.path, known, prints)
+        return diagnostics
 
     def _one(self, outcome: FileOutcome) -> None:
         for error in outcome.errors:
             click.echo(f"memlint: {error}", err=True)
         self.totals.errors += len(outcome.errors)
         self.totals.fixed += outcome.fixed
-        self.totals.count(outcome.diagnostics)
+        diagnostics: Sequence[Diagnostic] = outcome.diagnostics
+        source = self._source(outcome) if diagnostics and self.wants_source else None
+        if diagnostics and (self.baseline is not None or self.recorder is not None):
+            diagnostics = self._against_baseline(outcome, source)
+        if self.recording_only:
+            return
+        self.totals.count(diagnostics)
         if self.options.diff and outcome.diff:
             sys.stdout.write(outcome.diff)
         if self.use_stdin and self.options.fix:
@@ -283,7 +378,7 @@ class Report:
             sys.stdout.buffer.write(data if data is not None else self.stdin_data or b"")
             sys.stdout.flush()
         if not self.statistics and not self.options.diff:
-            self.reporter.add(outcome.diagnostics, outcome.source)
+            self.reporter.add(diagnostics, source)
 
     def _print_statistics(self) -> None:
         rows = sorted(self.totals.by_code.items(), key=lambda item: (-item[1], item[0]))
@@ -313,8 +408,32 @@ class Report:
         for line in self._summary_lines():
             click.echo(line, err=True)
 
+    def _baseline_lines(self) -> list[str]:
+        lines = []
+        if self.baseline is not None:
+            if self.baseline.hidden:
+                known = _plural(self.baseline.hidden, "finding")
+                lines.append(f"{known} in the baseline not reported.")
+            stale = self.baseline.stale()
+            if stale:
+                entries = _plural(stale, "baseline finding")
+                path = self.baseline.path
+                them = "it" if stale == 1 else "them"
+                lines.append(
+                    f"{entries} no longer found; `--baseline {path} --write-baseline {path}`"
+                    f" drops {them}."
+                )
+        if self.recorder is not None and self.baseline_written:
+            findings = _plural(self.recorder.findings(), "finding")
+            files = _plural(self.recorder.files(), "file")
+            lines.append(f"Wrote a baseline of {findings} in {files} to {self.recorder.path}.")
+        return lines
+
     def _summary_lines(self) -> list[str]:
         t = self.totals
+        if self.recording_only:
+            errors = [f"{_plural(t.errors, 'error')} (see above)."] if t.errors else []
+            return [*self._baseline_lines(), *errors]
         lines = []
         if t.fixed:
             verb = "Would fix" if self.options.diff else "Fixed"
@@ -338,6 +457,7 @@ class Report:
                 lines.append(f"Found {head} in {files}{suffix}.")
         elif not t.errors and not self.options.diff:
             lines.append(f"All checks passed ({_plural(self.files, 'file')}).")
+        lines += self._baseline_lines()
         if t.errors:
             lines.append(f"{_plural(t.errors, 'error')} (see above).")
         return lines

@@ -1,4 +1,4 @@
-"""Regenerate docs/rules/*.md, docs/configuration.md and docs/index.md; --check only reports."""
+"""Regenerate docs/rules/*.md, docs/configuration.md, docs/index.md, mkdocs.yml and the catalog."""
 
 from __future__ import annotations
 

@@ -1140,8 +1140,19 @@ def test_check_help_lists_the_contract_flags() -> None:
         "--target-version",
         "--quiet",
         "--show-source",
+        "--baseline",
+        "--write-baseline",
     ):
         assert f" {flag}" in result.stdout
+    formats = result.stdout.split("--format", 1)[1].split("]", 1)[0]
+    assert formats.split("[", 1)[1].split("|") == [
+        "text",
+        "json",
+        "sarif",
+        "github",
+        "grouped",
+        "html",
+    ]
 
 
 # -- jobs and cache ---------------------------------------------------------------------------

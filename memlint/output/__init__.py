@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import Callable, Protocol, TextIO
 
@@ -9,8 +10,12 @@ from memlint.diagnostics import Diagnostic
 
 
 class Reporter(Protocol):
+    # True when `add` needs each file's text for its diagnostics even without --show-source
+    # (fingerprints, code frames); the caller then reads it for files that have diagnostics.
+    needs_source: bool
+
     def add(self, diagnostics: Sequence[Diagnostic], source: str | None = None) -> None:
-        """One file's diagnostics, sorted; `source` is its text when --show-source wants it."""
+        """One file's diagnostics, sorted; `source` is its text when the reporter wants it."""
 
     def finish(self) -> None:
         """Everything has been added."""
@@ -18,15 +23,23 @@ class Reporter(Protocol):
 
 ReporterFactory = Callable[..., Reporter]
 
+# Each format's module is imported only when chosen; none of them may import libcst.
+_FACTORIES = {
+    "text": ("text", "TextReporter"),
+    "json": ("json_format", "JsonReporter"),
+    "sarif": ("sarif", "SarifReporter"),
+    "github": ("github", "GithubReporter"),
+    "grouped": ("grouped", "GroupedReporter"),
+    "html": ("html", "HtmlReporter"),
+}
+
 
 def reporter(name: str, stream: TextIO, *, show_source: bool = False) -> Reporter:
-    from memlint.output import json_format, text
-
-    factories: dict[str, ReporterFactory] = {
-        "text": text.TextReporter,
-        "json": json_format.JsonReporter,
-    }
-    return factories[name](stream, show_source=show_source)
+    module, attribute = _FACTORIES[name]
+    factory: ReporterFactory = getattr(
+        importlib.import_module(f"memlint.output.{module}"), attribute
+    )
+    return factory(stream, show_source=show_source)
 
 
-FORMATS = ("text", "json")
+FORMATS = tuple(_FACTORIES)

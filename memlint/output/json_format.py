@@ -45,6 +45,8 @@ def diagnostic_to_json(d: Diagnostic) -> dict[str, Any]:
 class JsonReporter:
     """Diagnostics are plain data, so holding them until the end to sort them is cheap."""
 
+    needs_source = False
+
     def __init__(self, stream: TextIO, *, show_source: bool = False) -> None:
         self.stream = stream
         self.collected: list[Diagnostic] = []

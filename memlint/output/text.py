@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TextIO
 
 from memlint.diagnostics import Diagnostic
-
-_NEWLINE = re.compile(r"\r\n|\r|\n")
+from memlint.sourcetext import source_lines
 
 
 def format_diagnostic(d: Diagnostic) -> str:
@@ -17,7 +15,7 @@ def format_diagnostic(d: Diagnostic) -> str:
 
 def source_frame(d: Diagnostic, source: str) -> list[str]:
     """The flagged line with carets under the flagged span (to the line's end if it goes on)."""
-    lines = _NEWLINE.split(source)
+    lines = source_lines(source)
     if not 1 <= d.line <= len(lines):
         return []
     line = lines[d.line - 1].expandtabs(1)
@@ -27,6 +25,8 @@ def source_frame(d: Diagnostic, source: str) -> list[str]:
 
 
 class TextReporter:
+    needs_source = False
+
     def __init__(self, stream: TextIO, *, show_source: bool = False) -> None:
         self.stream = stream
         self.show_source = show_source
