@@ -6,14 +6,17 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from memlint import __version__, registry
@@ -438,9 +441,62 @@ class MemlintServer:
         )
 
 
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol, less its own copy of the documents.
+
+    pygls splits a document's lines with str.splitlines, which also ends a line at a form
+    feed or U+2028 (LSP does not), and it rewrites the positions of a change in place
+    while applying it, so the server would see them wrong too. The server keeps its own
+    documents (memlint.server.documents); these handlers only pass the messages on. They
+    are generator functions, as pygls's are: it runs the handler each one yields.
+    """
+
+    def _only_ours(self, method: str, params: Any) -> Iterator[Any]:
+        handler = self.fm.features.get(method)
+        if handler is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Iterator[Any]:
+        yield from self._only_ours(types.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Iterator[Any]:
+        yield from self._only_ours(types.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(
+        self, params: types.DidCloseTextDocumentParams
+    ) -> Iterator[Any]:
+        yield from self._only_ours(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as err:
+            # pygls logs a request whose params do not fit the method and drops it, which
+            # leaves the client waiting for an answer forever: answer with the error.
+            if "id" in data and "method" in data:
+                self._send_response(data["id"], error=err.to_response_error())
+            raise
+
+
+class _Server(LanguageServer):
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # pygls pops a dialog up for every bad message or failed handler; a log line is
+        # enough, and a broken client cannot flood the user with dialogs.
+        message = f"memlint server: internal error: {type(error).__name__}: {error}"
+        log.error("%s", message)
+        self.window_log_message(
+            types.LogMessageParams(type=types.MessageType.Error, message=message)
+        )
+
+
 def create_server() -> tuple[LanguageServer, MemlintServer]:
     """A pygls server whose handlers delegate to a MemlintServer."""
-    server = LanguageServer(SOURCE, __version__)
+    server = _Server(SOURCE, __version__, protocol_cls=_Protocol)
     state = MemlintServer(server)
 
     @server.feature(types.INITIALIZE)
