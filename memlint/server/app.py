@@ -94,7 +94,8 @@ class MemlintServer:
         self.scheduler = Scheduler(self._analyse)
         # Requests waiting for the analysis of one version of a document.
         self._waiters: dict[str, list[tuple[int, asyncio.Future[Analysis | None]]]] = {}
-        self._shown: set[str] = set()
+        # The configuration error last shown: shown again only once it changed or was mended.
+        self._config_error: str | None = None
         self.encoding = UTF16
         self.shutdown_requested = False
 
@@ -114,7 +115,10 @@ class MemlintServer:
     def initialize(self, params: types.InitializeParams) -> None:
         encoding = self.server.workspace.position_encoding or UTF16
         self.encoding = str(getattr(encoding, "value", encoding))
-        root = self.server.workspace.root_path
+        folders = params.workspace_folders or []
+        root = self.server.workspace.root_path or next(
+            (to_fs_path(folder.uri) for folder in folders if folder.uri.startswith("file:")), None
+        )
         if root:
             self.configs.fallback_root = root
         # Start the analysis process now, so the first document does not wait for libcst.
@@ -208,8 +212,12 @@ class MemlintServer:
         try:
             settings = self.configs.settings_for(document.path)
         except ConfigError as err:
-            self._report(f"memlint: bad configuration: {err}", show=True)
+            message = f"memlint: bad configuration: {err}"
+            if message != self._config_error:
+                self._config_error = message
+                self._report(message, show=True)
             return self._store(Analysis(document, None))
+        self._config_error = None
         previous = self.analyses.get(document.uri)
         if (
             previous is not None
@@ -311,12 +319,11 @@ class MemlintServer:
             return None
 
     def _report(self, message: str, *, show: bool = False) -> None:
-        """Log a problem for the user (the editor's log; a pop-up once, for `show`)."""
+        """Log a problem for the user in the editor's log (and a pop-up, for `show`)."""
         log.warning("%s", message)
         kind = types.MessageType.Warning
         self.server.window_log_message(types.LogMessageParams(type=kind, message=message))
-        if show and message not in self._shown:
-            self._shown.add(message)
+        if show:
             self.server.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     # -- code actions and hover ------------------------------------------------------------

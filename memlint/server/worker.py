@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -60,11 +61,21 @@ def run_job(job: Job) -> Outcome:
     return Outcome(tuple(outcome.remaining), edit, tuple(dict.fromkeys(errors + outcome.errors)))
 
 
+def _quiet_stdout() -> None:
+    """Send this process's standard output to standard error.
+
+    Standard output is the editor's LSP channel, inherited from the server: nothing here
+    may ever write to it, not even a library's stray print.
+    """
+    # Without usable streams (pythonw) nothing can reach the channel through them either.
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+
+
 def _serve(connection: Connection) -> None:
     """The analysis process's loop: a job in, its outcome out, until the server goes away."""
-    # Standard output is the editor's LSP channel: nothing here may ever write to it.
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    sys.stdout = sys.stderr
+    _quiet_stdout()
     from memlint import engine, registry
 
     del engine  # imported before the first job, so that job does not wait for libcst
