@@ -1,11 +1,12 @@
 """`memlint server` end to end: the real server as a subprocess, driven over stdio by a client.
 
-Positions in these tests are checked against an editor's arithmetic written out here
-(UTF-16 code units, `\\n` line ends), not against the server's own conversion code.
+Positions in these tests are checked against an editor's arithmetic written out here, not
+against the server's own conversion code.
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -185,16 +186,20 @@ def test_fix_all_noqa_hover_and_close(client: LspClient, project: Path) -> None:
     assert client.shutdown() == 0
 
 
-def test_positions_count_utf16_units_past_emoji_and_form_feeds(
-    client: LspClient, project: Path
+@pytest.mark.parametrize(("encoding", "emoji_units"), [("utf-16", 2), ("utf-8", 4)])
+def test_positions_count_code_units_past_emoji_and_form_feeds(
+    client: LspClient, project: Path, encoding: str, emoji_units: int
 ) -> None:
-    client.initialize(project, CAPABILITIES)
+    capabilities = {**CAPABILITIES, "general": {"positionEncodings": [encoding]}}
+    result = client.initialize(project, capabilities)
+    assert result["capabilities"]["positionEncoding"] == encoding
     uri = (project / "emoji.py").as_uri()
     text = f"import queue\n\x0c\nlabel = '{EMOJI}{EMOJI}'; jobs = queue.Queue()\n"
     client.open(uri, text)
     [diagnostic] = client.diagnostics(uri, 1)
-    # Line 2 in the editor: the form feed does not end a line. Two emoji: four UTF-16 units.
-    character = len("label = '") + 4 + len("'; jobs = ")
+    # Line 2 in the editor: the form feed does not end a line. Each emoji is one character,
+    # two UTF-16 units or four UTF-8 bytes.
+    character = len("label = '") + 2 * emoji_units + len("'; jobs = ")
     assert diagnostic["range"]["start"] == {"line": 2, "character": character}
     assert diagnostic["range"]["end"] == {"line": 2, "character": character + 13}
 
@@ -308,3 +313,19 @@ def test_a_burst_of_changes_ends_with_the_newest_version(client: LspClient, proj
     # Never an older version after a newer one, and the newest last.
     assert published == sorted(published) and published[-1] == 6
     assert client.shutdown() == 0
+
+
+def test_the_latency_benchmark_runs() -> None:
+    # Its figures are for people; this only keeps the one command working.
+    root = Path(__file__).resolve().parent.parent
+    completed = subprocess.run(
+        [sys.executable, "benchmarks/lsp_latency.py", "--runs", "2", "--lines", "80"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "service.py: 80 lines, 2 findings; 2 changes" in completed.stdout
+    assert "didChange -> publishDiagnostics: median" in completed.stdout
