@@ -295,7 +295,7 @@ def test_configuration_per_file_and_reloaded(client: LspClient, project: Path) -
 
 
 def test_a_burst_of_changes_ends_with_the_newest_version(client: LspClient, project: Path) -> None:
-    client.initialize(project, CAPABILITIES)
+    client.initialize(project, {})  # a client that can do the least
     uri = (project / "burst.py").as_uri()
     client.open(uri, "x = 1\n")
     assert client.diagnostics(uri, 1) == []
@@ -312,6 +312,24 @@ def test_a_burst_of_changes_ends_with_the_newest_version(client: LspClient, proj
     ]
     # Never an older version after a newer one, and the newest last.
     assert published == sorted(published) and published[-1] == 6
+
+    # Without versioned edits or lazy resolution: plain edits, and fix-all only on request.
+    first = {"start": {"line": 1, "character": 0}, "end": {"line": 2, "character": 0}}
+    fix, noqa = code_actions(client, uri, first)
+    assert fix["title"] == "MEM202: Pass `maxsize=1000` (unsafe fix)"
+    assert noqa["edit"] == {
+        "changes": {
+            uri: [
+                {
+                    "range": {
+                        "start": {"line": 1, "character": 18},
+                        "end": {"line": 1, "character": 18},
+                    },
+                    "newText": "  # noqa: MEM202",
+                }
+            ]
+        }
+    }
     assert client.shutdown() == 0
 
 
