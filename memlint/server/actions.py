@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import tokenize
 from collections.abc import Sequence
@@ -71,6 +72,7 @@ def _ends_in_token(text: str, line: int) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=64)  # one entry per rule code
 def doc_uri(code: str) -> str | None:
     """A link to the rule's page, where memlint runs from a checkout that has `docs/`."""
     page = _DOCS / f"{code}.md"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from memlint.config import CONFIG_FILES, ConfigError, find_config, load_config
 from memlint.settings import Settings
 
 # (path, mtime_ns, size) of every place a config file was looked for; None where none is.
-Fingerprint = tuple[tuple[str, int, int] | None, ...]
+# Optional, not `|`: an alias is evaluated at run time, where Python 3.9 has no `X | Y`.
+Fingerprint = tuple[Optional[tuple[str, int, int]], ...]
 
 
 @dataclass(frozen=True)
