@@ -385,7 +385,7 @@ def explain(code: str) -> None:
     click.echo(text)
 
 
-@main.command()
+@main.command(short_help="Run the language server for editors (LSP over stdio).")
 @click.option(
     "--stdio",
     is_flag=True,
