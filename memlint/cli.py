@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import importlib.util
 import os
 import sys
 import time
@@ -502,6 +503,22 @@ def explain(code: str) -> None:
     if text is None:
         _fail(f"unknown rule `{code}`; `memlint rules` lists them")
     click.echo(text)
+
+
+@main.command(short_help="Run the language server for editors (LSP over stdio).")
+@click.option(
+    "--stdio",
+    is_flag=True,
+    help="Talk LSP over standard input and output (the only transport; clients pass it).",
+)
+def server(stdio: bool) -> None:
+    """Run the language server, for editors: findings as you type, quick fixes, hover."""
+    del stdio  # accepted because LSP clients commonly pass it; stdio is all there is
+    if importlib.util.find_spec("pygls") is None:
+        _fail("`memlint server` needs pygls: pip install 'memlint[lsp]'")
+    from memlint.server.app import serve
+
+    sys.exit(serve())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1114,7 +1114,7 @@ def test_help_lists_the_commands(flag: str) -> None:
     result = invoke(flag)
     assert result.exit_code == 0
     commands = result.stdout.split("Commands:\n", 1)[1].splitlines()
-    assert [row.split()[0] for row in commands] == ["check", "explain", "rules"]
+    assert [row.split()[0] for row in commands] == ["check", "explain", "rules", "server"]
     assert all(row.rstrip().endswith(".") for row in commands)
 
 

@@ -1,0 +1,1 @@
+"""`memlint server`: a language server (LSP over stdio), a thin adapter over the engine."""
