@@ -24,6 +24,7 @@ from typing import Any
 
 from memlint import __version__
 from memlint.diagnostics import Applicability, Confidence, Diagnostic, Edit, Fix, Severity
+from memlint.settings import Settings, for_the_cache
 
 DEFAULT_DIR = ".memlint_cache"
 # Fingerprint folders kept side by side (CI and pre-commit may use different settings).
@@ -31,11 +32,15 @@ _KEPT = 4
 _FORMAT = 1
 
 
-def fingerprint(settings: object) -> str:
-    """A key for everything that decides a file's diagnostics, other than the file itself."""
+def fingerprint(settings: Settings) -> str:
+    """A key for everything that decides a file's diagnostics, other than the file itself.
+
+    Options applied only when reporting (`min-confidence`) are left out: the cache holds
+    every finding, so runs at any threshold share it.
+    """
     digest = hashlib.sha256()
     digest.update(f"format {_FORMAT}\nmemlint {__version__}\n".encode())
-    digest.update(repr(settings).encode())
+    digest.update(repr(for_the_cache(settings)).encode())
     package = Path(__file__).parent
     for source in sorted(package.rglob("*.py")):
         status = source.stat()

@@ -19,7 +19,7 @@ from memlint.baseline import Baseline, BaselineError, Recorder
 from memlint.cache import DEFAULT_DIR as DEFAULT_CACHE_DIR
 from memlint.cache import Cache, fingerprint
 from memlint.config import ConfigError, resolve_settings
-from memlint.diagnostics import Applicability, Diagnostic
+from memlint.diagnostics import Applicability, Confidence, Diagnostic
 from memlint.discovery import PathError, iter_sources
 from memlint.fingerprint import FileFingerprints
 from memlint.output import FORMATS, reporter
@@ -44,6 +44,9 @@ def _selection_flags(command: Callable[..., Any]) -> Callable[..., Any]:
         if name == "target_version":
             choice: click.ParamType[Any] = click.Choice(TARGET_VERSIONS)
             command = click.option(spec.cli, name, type=choice, help=spec.help)(command)
+        elif name == "min_confidence":
+            levels = click.Choice([level.value for level in reversed(Confidence)])
+            command = click.option(spec.cli, name, type=levels, help=spec.help)(command)
         else:
             command = click.option(spec.cli, name, metavar="CODES", help=spec.help)(command)
     return command
@@ -59,6 +62,8 @@ class Totals:
     errors: int = 0
     by_code: collections.Counter[str] = field(default_factory=collections.Counter)
     fixable_by_code: collections.Counter[str] = field(default_factory=collections.Counter)
+    # Findings below `--min-confidence`, by code: not reported, only counted.
+    held_back: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def count(self, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics += len(diagnostics)
@@ -134,6 +139,7 @@ def check(
     ignore: str | None,
     extend_select: str | None,
     target_version: str | None,
+    min_confidence: str | None,
     output_format: str,
     fix: bool,
     unsafe_fixes: bool,
@@ -181,14 +187,16 @@ def check(
             isolated=isolated,
             cli_selection=selection,
             target_version=target_version,
+            min_confidence=min_confidence,
         )
     except ConfigError as err:
         _fail(str(err))
+    threshold = settings.threshold
     report = Report(
         output_format,
         statistics,
         show_source,
-        RunOptions(fix=fix, unsafe_fixes=unsafe_fixes, diff=diff),
+        RunOptions(fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, min_confidence=threshold),
         use_stdin,
         baseline=baseline,
         recorder=recorder,
@@ -369,6 +377,14 @@ class Report:
             diagnostics = self._against_baseline(outcome, source)
         if self.recording_only:
             return
+        # Last, after the cache and the baseline: a view of the findings, not the findings.
+        threshold = self.options.min_confidence
+        shown = [d for d in diagnostics if d.confidence.at_least(threshold)]
+        if len(shown) != len(diagnostics):
+            self.totals.held_back.update(
+                d.code for d in diagnostics if not d.confidence.at_least(threshold)
+            )
+            diagnostics = shown
         self.totals.count(diagnostics)
         if self.options.diff and outcome.diff:
             sys.stdout.write(outcome.diff)
@@ -382,8 +398,11 @@ class Report:
             self.reporter.add(diagnostics, source)
 
     def _print_statistics(self) -> None:
-        rows = sorted(self.totals.by_code.items(), key=lambda item: (-item[1], item[0]))
+        t = self.totals
+        codes = set(t.by_code) | set(t.held_back)
+        rows = sorted(codes, key=lambda code: (-t.by_code[code], -t.held_back[code], code))
         rules = registry.catalog()
+        level = self.options.min_confidence.value
         if self.output_format == "json":
             import json
 
@@ -391,17 +410,21 @@ class Report:
                 {
                     "code": code,
                     "name": rules[code].name,
-                    "count": count,
-                    "fixable": self.totals.fixable_by_code[code],
+                    "count": t.by_code[code],
+                    "fixable": t.fixable_by_code[code],
+                    "held_back": t.held_back[code],
                 }
-                for code, count in rows
+                for code in rows
             ]
             click.echo(json.dumps(table, indent=2), file=self.stream)
             return
-        for code, count in rows:
-            fixable = self.totals.fixable_by_code[code]
+        for code in rows:
+            fixable = t.fixable_by_code[code]
             note = f"  [{fixable} fixable]" if fixable else ""
-            click.echo(f"{count:>6}  {code}  {rules[code].name}{note}", file=self.stream)
+            if t.held_back[code]:
+                note += f"  ({t.held_back[code]} below {level} confidence held back)"
+            line = f"{t.by_code[code]:>6}  {code}  {rules[code].name}{note}"
+            click.echo(line, file=self.stream)
 
     def summary(self, quiet: bool) -> None:
         if quiet:
@@ -458,6 +481,15 @@ class Report:
                 lines.append(f"Found {head} in {files}{suffix}.")
         elif not t.errors and not self.options.diff:
             lines.append(f"All checks passed ({_plural(self.files, 'file')}).")
+        held = sum(t.held_back.values())
+        if held:
+            level = self.options.min_confidence.value
+            lower = "low" if level == "medium" else "medium` or `low"
+            finding = _plural(held, "finding")
+            lines.append(
+                f"{finding} below {level} confidence held back (`--min-confidence {lower}`"
+                " shows them)."
+            )
         lines += self._baseline_lines()
         if t.errors:
             lines.append(f"{_plural(t.errors, 'error')} (see above).")

@@ -127,6 +127,7 @@ def resolve_settings(
     isolated: bool = False,
     cli_selection: Selection | None = None,
     target_version: str | None = None,
+    min_confidence: str | None = None,
 ) -> Settings:
     """The run's Settings: defaults, then the config file, then the command line."""
     if config_file is not None and isolated:
@@ -148,4 +149,6 @@ def resolve_settings(
         settings = settings.replace(cli_selection=cli_selection)
     if target_version is not None:
         settings = settings.replace(target_version=target_version)
+    if min_confidence is not None:
+        settings = settings.replace(min_confidence=min_confidence)
     return settings

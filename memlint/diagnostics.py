@@ -17,9 +17,27 @@ class Severity(str, enum.Enum):
 
 
 class Confidence(str, enum.Enum):
+    """How sure a finding is that memory really grows: `--min-confidence` hides the lower."""
+
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
+
+    @property
+    def level(self) -> int:
+        """0 for low, 1 for medium, 2 for high: for comparing against a threshold."""
+        return _LEVELS[self]
+
+    def at_least(self, threshold: Confidence) -> bool:
+        return self.level >= threshold.level
+
+
+_LEVELS = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
+
+
+def weakest(*confidences: Confidence) -> Confidence:
+    """The lowest of the confidences given."""
+    return min(confidences, key=_LEVELS.__getitem__)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from memlint.diagnostics import Applicability, Diagnostic, Edit, Fix
+from memlint.diagnostics import Applicability, Confidence, Diagnostic, Edit, Fix
 
 # libcst (0.4 s to import) only where a fix is built or checked: a report that shows a
 # cached fix's diff (`--format html`) applies its edits without it.
@@ -162,11 +162,14 @@ def fix_loop(
     *,
     unsafe: bool,
     path: str = "<source>",
+    min_confidence: Confidence = Confidence.LOW,
 ) -> FixOutcome:
     """Apply fixes round by round until none is left (at most MAX_ROUNDS rounds).
 
     A round whose result does not parse is discarded; the fixes that break it on their own
-    are reported as internal errors naming their rule and never tried again.
+    are reported as internal errors naming their rule and never tried again. Only the
+    findings at or above `min_confidence` (those reported) are fixed; `remaining` holds
+    the others too.
     """
     outcome = FixOutcome(text)
     broken: set[tuple[str, int, int, str]] = set()
@@ -176,7 +179,9 @@ def fix_loop(
         candidates = [
             d
             for d in diagnostics
-            if allowed(d.fix, unsafe) and (d.code, d.line, d.column, d.message) not in broken
+            if allowed(d.fix, unsafe)
+            and d.confidence.at_least(min_confidence)
+            and (d.code, d.line, d.column, d.message) not in broken
         ]
         if not candidates:
             break

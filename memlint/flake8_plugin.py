@@ -112,7 +112,12 @@ class MemlintChecker:
         result = engine.lint_source("".join(lines), filename, settings, line_noqa=False)
         if result.errors:
             raise MemlintPluginError("; ".join(result.errors))
-        self.diagnostics: tuple[Diagnostic, ...] = result.diagnostics
+        # flake8 has no notion of confidence: `--memlint-min-confidence` (or
+        # `min-confidence` in [tool.memlint]) decides here what it is shown.
+        threshold = settings.threshold
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(
+            d for d in result.diagnostics if d.confidence.at_least(threshold)
+        )
 
     def run(self) -> Iterator[Result]:
         for d in self.diagnostics:

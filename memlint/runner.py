@@ -16,7 +16,7 @@ from typing import Any
 
 from memlint import cache as memlint_cache
 from memlint.cache import Cache
-from memlint.diagnostics import Diagnostic
+from memlint.diagnostics import Confidence, Diagnostic
 from memlint.discovery import PathError, SourceFile
 from memlint.settings import Settings
 
@@ -30,6 +30,8 @@ class RunOptions:
     unsafe_fixes: bool = False
     diff: bool = False
     keep_source: bool = False  # for --show-source
+    # Fixes are applied for the findings that are reported: those at or above this.
+    min_confidence: Confidence = Confidence.LOW
 
     @property
     def fixing(self) -> bool:
@@ -102,7 +104,13 @@ def process(data: bytes, path: str, settings: Settings, options: RunOptions) -> 
         errors.extend(result.errors)
         return result.diagnostics
 
-    outcome = fix_loop(decoded.text, lint, unsafe=options.unsafe_fixes, path=path)
+    outcome = fix_loop(
+        decoded.text,
+        lint,
+        unsafe=options.unsafe_fixes,
+        path=path,
+        min_confidence=options.min_confidence,
+    )
     fixed_source: bytes | None = None
     diff = ""
     if outcome.text != decoded.text:

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from memlint.diagnostics import Confidence
 from memlint.discovery import DEFAULT_EXCLUDE
 
 TARGET_VERSIONS: tuple[str, ...] = tuple(f"py3{minor}" for minor in range(8, 15))
@@ -28,6 +29,9 @@ class OptionSpec:
     cli: str | None = None  # the `memlint check` flag, if any
     flake8: bool = False  # offered to flake8 as --memlint-<key>
     rule_option: bool = False  # read by rules (listed under a rule's Options)
+    # Applied to the findings when they are reported, never by the analysis: the result
+    # cache is keyed without it, so one cache serves every value.
+    report_only: bool = False
 
 
 def _codes(value: Any) -> tuple[str, ...]:
@@ -65,6 +69,13 @@ def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise OptionError(f"expected an integer >= 1, got {value!r}")
     return value
+
+
+def _confidence(value: Any) -> str:
+    levels = ", ".join(level.value for level in reversed(Confidence))
+    if isinstance(value, str) and value.strip().lower() in levels.split(", "):
+        return value.strip().lower()
+    raise OptionError(f"expected one of {levels}, got {value!r}")
 
 
 def option(default: Any, **spec: Any) -> Any:
@@ -176,11 +187,30 @@ class Settings:
         flake8=True,
         rule_option=True,
     )
+    min_confidence: str = option(
+        "medium",
+        key="min-confidence",
+        help="Report only findings of at least this confidence: `high` when the data is "
+        "unbounded (a path from the command line, a download, an upload) or the pattern "
+        "grows by itself, `low` when it is small by construction (a config file, a "
+        "package's own data, test code), `medium` otherwise. The findings held back are "
+        "counted in the summary and by `--statistics`.",
+        accepts="one of low, medium, high",
+        parse=_confidence,
+        cli="--min-confidence",
+        flake8=True,
+        report_only=True,
+    )
 
     # Not options: where the settings came from, and the command line's selection layer.
     root: str = "."
     config_path: str | None = None
     cli_selection: Selection | None = None
+
+    @property
+    def threshold(self) -> Confidence:
+        """`min-confidence`: the lowest confidence reported."""
+        return Confidence(self.min_confidence)
 
     @property
     def target(self) -> tuple[int, int]:
@@ -230,6 +260,12 @@ def parse_options(raw: Mapping[str, Any]) -> dict[str, Any]:
         except OptionError as err:
             raise OptionError(f"`{key}`: {err}") from None
     return parsed
+
+
+def for_the_cache(settings: Settings) -> Settings:
+    """The settings with every report-only option at its default: what the analysis sees."""
+    defaults = {name: getattr(Settings, name) for name, spec in options() if spec.report_only}
+    return settings.replace(**defaults)
 
 
 def rule_option_names() -> Sequence[str]:

@@ -1050,8 +1050,8 @@ def test_statistics_json(project: Path) -> None:
     write("c.py", BROKEN)
     result = check("--statistics", "--format", "json")
     assert json.loads(result.stdout) == [
-        {"code": "MEM000", "name": "parse-error", "count": 1, "fixable": 0},
-        {"code": "MEM201", "name": "unbounded-lru-cache", "count": 1, "fixable": 1},
+        {"code": "MEM000", "name": "parse-error", "count": 1, "fixable": 0, "held_back": 0},
+        {"code": "MEM201", "name": "unbounded-lru-cache", "count": 1, "fixable": 1, "held_back": 0},
     ]
 
 

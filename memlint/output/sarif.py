@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from memlint import DOCS_URL, __version__, rule_url
 from memlint.catalog import RULES, RuleInfo
-from memlint.diagnostics import Diagnostic, Edit, Fix
+from memlint.diagnostics import Confidence, Diagnostic, Edit, Fix
 from memlint.fingerprint import FileFingerprints
 from memlint.output.locations import artifact_uri, repository_root
 
@@ -16,6 +16,8 @@ SARIF_VERSION = "2.1.0"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 # GitHub computes and reserves `primaryLocationLineHash`; a tool's own key sits beside it.
 FINGERPRINT_KEY = "memlint/v1"
+# SARIF's `rank` (0.0 to 100.0, higher is more important) for each confidence.
+RANKS = {Confidence.HIGH: 90.0, Confidence.MEDIUM: 50.0, Confidence.LOW: 10.0}
 
 
 def _plain(markdown: str) -> str:
@@ -102,6 +104,7 @@ class SarifReporter:
             "ruleId": d.code,
             "ruleIndex": self.index[d.code],
             "level": d.severity.value,
+            "rank": RANKS[d.confidence],
             "message": _message(d.message),
             "locations": [
                 {

@@ -208,13 +208,6 @@ _LITERALS = (
     cst.Lambda,
 )
 
-_ORDER = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
-
-
-def weakest(*confidences: Confidence) -> Confidence:
-    """The lowest of the confidences given."""
-    return min(confidences, key=_ORDER.__getitem__)
-
 
 def _annotated(
     visitor: MetadataDependent, annotation: cst.BaseExpression | None, types: frozenset[str]

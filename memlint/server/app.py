@@ -232,7 +232,8 @@ class MemlintServer:
         current = self.documents.get(document.uri)
         if current is None or current.version != document.version:
             return None  # superseded: the newer version has its own analysis coming
-        return self._store(Analysis(document, settings, self._findings(document, outcome)))
+        findings = self._findings(document, outcome, settings)
+        return self._store(Analysis(document, settings, findings))
 
     async def _run(self, job: Job) -> Outcome | None:
         loop = asyncio.get_running_loop()
@@ -245,10 +246,16 @@ class MemlintServer:
             self._report(f"memlint: {error}")
         return outcome
 
-    def _findings(self, document: Document, outcome: Outcome) -> tuple[Finding, ...]:
+    def _findings(
+        self, document: Document, outcome: Outcome, settings: Settings
+    ) -> tuple[Finding, ...]:
         index = TextIndex(document.text, self.encoding)
         findings = []
+        # `min-confidence` applies in the editor as on the command line.
+        threshold = settings.threshold
         for d in outcome.diagnostics:
+            if not d.confidence.at_least(threshold):
+                continue
             start = index.memlint_offset(d.line, d.column)
             end = index.memlint_offset(d.end_line, d.end_column)
             link = actions.doc_uri(d.code)

@@ -56,7 +56,9 @@ def run_job(job: Job) -> Outcome:
         errors.extend(result.errors)
         return result.diagnostics
 
-    outcome = fix_loop(job.text, lint, unsafe=False, path=job.path)
+    outcome = fix_loop(
+        job.text, lint, unsafe=False, path=job.path, min_confidence=job.settings.threshold
+    )
     edit = text_edit(LineIndex(job.text), outcome.text)
     return Outcome(tuple(outcome.remaining), edit, tuple(dict.fromkeys(errors + outcome.errors)))
 
