@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, ClassVar, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, ProviderT
 
-from memlint.diagnostics import Applicability, Confidence, Diagnostic, Fix, Severity
+from memlint.diagnostics import Applicability, Confidence, Diagnostic, Fix, Severity, weakest
 from memlint.regions import Reach
+from memlint.semantic import provenance as provenance_of
 
 if TYPE_CHECKING:
     from memlint.engine import FileContext
@@ -56,6 +57,8 @@ class Invalid:
 
     `fixed` is the exact source after every fix (safe and unsafe) is applied, or None when
     the diagnostic must carry no fix; `applicability` is the fix's applicability.
+    `confidence`, when given, is the diagnostic's confidence, and `because` a text its
+    message must end with (the provenance's reason).
     """
 
     code: str
@@ -64,6 +67,8 @@ class Invalid:
     fixed: str | None = None
     applicability: Applicability | None = None
     settings: Mapping[str, object] = field(default_factory=dict)
+    confidence: Confidence | None = None
+    because: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", _dedent(self.code))
@@ -120,6 +125,9 @@ class Rule(cst.BatchableCSTVisitor):
     fixable: ClassVar[bool] = False
     default_enabled: ClassVar[bool] = True
     severity: ClassVar[Severity] = Severity.WARNING
+    # The confidence of a finding when the rule knows nothing more of it. `report` lowers
+    # it with the provenance of the data.
+    confidence: ClassVar[Confidence] = Confidence.HIGH
     options: ClassVar[tuple[str, ...]] = ()
     # Words without which the rule cannot fire; a file containing none is never parsed
     # for this rule. Empty means the rule has no cheap evidence and always runs.
@@ -189,8 +197,27 @@ class Rule(cst.BatchableCSTVisitor):
         *,
         suggestion: str | None = None,
         fix: FixSpec | None = None,
-        confidence: Confidence = Confidence.HIGH,
+        confidence: Confidence | None = None,
+        provenance: provenance_of.Provenance | None = None,
     ) -> None:
+        """Record a finding at `node`.
+
+        `confidence` is how sure the rule is of the pattern (the class's `confidence` when
+        not given); `provenance`, where its data comes from (`semantic.provenance`): the
+        finding gets the weaker of the two, and the provenance's reason is added to the
+        message when it is known. Findings in test code and `setup.py` are low whatever
+        they are about.
+        """
+        confidence = confidence if confidence is not None else self.confidence
+        scaffolding = self._scaffolding()
+        if scaffolding is not None and (
+            provenance is None or provenance.kind is not provenance_of.Kind.BOUNDED
+        ):
+            provenance = scaffolding
+        if provenance is not None:
+            confidence = weakest(confidence, provenance.confidence)
+            if provenance.known and provenance.reason:
+                message = f"{message}; {provenance.reason}"
         position = self.get_metadata(PositionProvider, node)
         built: Fix | None = None
         if fix is not None:
@@ -211,6 +238,18 @@ class Rule(cst.BatchableCSTVisitor):
                 suggestion=suggestion if suggestion is not None or built is None else built.message,
             )
         )
+
+    def _scaffolding(self) -> provenance_of.Provenance | None:
+        """Bounded when the file is test code or a `setup.py` (worked out once per file)."""
+        memo = self.context.memo
+        if "provenance.scaffolding" not in memo:
+            settings = self.settings
+            memo["provenance.scaffolding"] = provenance_of.scaffolding(
+                self.context.path, settings.root
+            )
+        found = memo["provenance.scaffolding"]
+        assert found is None or isinstance(found, provenance_of.Provenance)
+        return found
 
     @staticmethod
     def replace(
