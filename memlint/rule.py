@@ -125,9 +125,10 @@ class Rule(cst.BatchableCSTVisitor):
     fixable: ClassVar[bool] = False
     default_enabled: ClassVar[bool] = True
     severity: ClassVar[Severity] = Severity.WARNING
-    # The confidence of a finding when the rule knows nothing more of it. `report` lowers
-    # it with the provenance of the data.
-    confidence: ClassVar[Confidence] = Confidence.HIGH
+    # The confidence of a finding when the rule knows nothing more of it: MEDIUM, or HIGH
+    # for a rule whose pattern grows by itself (an endless loop that appends, recursion
+    # with no base case). `report` lowers it with the provenance of the data.
+    confidence: ClassVar[Confidence] = Confidence.MEDIUM
     options: ClassVar[tuple[str, ...]] = ()
     # Words without which the rule cannot fire; a file containing none is never parsed
     # for this rule. Empty means the rule has no cheap evidence and always runs.

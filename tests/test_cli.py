@@ -363,7 +363,7 @@ def lru_json(path: str, maxsize: int = 1024) -> dict[str, object]:
         "name": "unbounded-lru-cache",
         "message": MESSAGE,
         "severity": "warning",
-        "confidence": "high",
+        "confidence": "medium",
         "fix": {
             "applicability": "unsafe",
             "message": f"Pass `maxsize={maxsize}`",
@@ -1053,6 +1053,119 @@ def test_statistics_json(project: Path) -> None:
         {"code": "MEM000", "name": "parse-error", "count": 1, "fixable": 0, "held_back": 0},
         {"code": "MEM201", "name": "unbounded-lru-cache", "count": 1, "fixable": 1, "held_back": 0},
     ]
+
+
+# -- --min-confidence ---------------------------------------------------------------------------
+
+# A cache of a function of one `bool`: two entries at most, a low-confidence finding.
+FLAG_CACHE = (
+    "from functools import lru_cache\n\n@lru_cache(maxsize=None)\ndef g(flag: bool):\n"
+    "    return flag\n"
+)
+FLAG_MESSAGE = (
+    "`functools.lru_cache(maxsize=None)` on `g` keeps every distinct argument and result for "
+    "the life of the process; its parameters are all `bool`, enum or `Literal`, so it keeps a "
+    "few entries"
+)
+HELD_ONE = "1 finding below medium confidence held back (`--min-confidence low` shows them).\n"
+
+
+def test_low_confidence_findings_are_held_back_by_default(project: Path) -> None:
+    write("a.py", LRU)
+    write("b.py", FLAG_CACHE)
+    result = check()
+    assert (result.exit_code, result.stdout) == (1, line("a.py"))
+    assert result.stderr == FOUND_ONE + HELD_ONE
+
+
+def test_min_confidence_low_reports_everything(project: Path) -> None:
+    write("a.py", LRU)
+    write("b.py", FLAG_CACHE)
+    result = check("--min-confidence", "low")
+    assert result.stdout == line("a.py") + line("b.py", msg=FLAG_MESSAGE)
+    assert "held back" not in result.stderr
+
+
+def test_held_back_findings_alone_pass_the_run(project: Path) -> None:
+    write("b.py", FLAG_CACHE)
+    result = check()
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == "All checks passed (1 file).\n" + HELD_ONE
+
+
+def test_min_confidence_high_holds_back_medium_too(project: Path) -> None:
+    write("a.py", LRU)
+    write("b.py", FLAG_CACHE)
+    result = check("--min-confidence", "high")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == (
+        "All checks passed (2 files).\n2 findings below high confidence held back"
+        " (`--min-confidence medium` or `low` shows them).\n"
+    )
+
+
+def test_min_confidence_from_the_config_file_and_the_flag_wins(project: Path) -> None:
+    write(".memlint.toml", 'min-confidence = "low"\n')
+    write("b.py", FLAG_CACHE)
+    assert check().stdout == line("b.py", msg=FLAG_MESSAGE)
+    assert check("--min-confidence", "medium").stdout == ""
+
+
+def test_bad_min_confidence_is_a_usage_error(project: Path) -> None:
+    assert check("--min-confidence", "certain").exit_code == 2
+    write(".memlint.toml", 'min-confidence = "certain"\n')
+    result = check()
+    assert result.exit_code == 2
+    assert "min-confidence" in result.stderr and "low, medium, high" in result.stderr
+
+
+def test_statistics_say_how_many_were_held_back(project: Path) -> None:
+    write("a.py", LRU)
+    write("b.py", FLAG_CACHE)
+    result = check("--statistics")
+    assert result.stdout == (
+        "     1  MEM201  unbounded-lru-cache  [1 fixable]  (1 below medium confidence held back)\n"
+    )
+    rows = json.loads(check("--statistics", "--format", "json").stdout)
+    assert rows == [
+        {"code": "MEM201", "name": "unbounded-lru-cache", "count": 1, "fixable": 1, "held_back": 1}
+    ]
+
+
+def test_one_cache_serves_every_threshold(project: Path) -> None:
+    write("b.py", FLAG_CACHE)
+    assert check().stdout == ""
+    folders = {p.name for p in (project / ".memlint_cache").iterdir() if p.is_dir()}
+    assert check("--min-confidence", "low").stdout == line("b.py", msg=FLAG_MESSAGE)
+    assert {p.name for p in (project / ".memlint_cache").iterdir() if p.is_dir()} == folders
+
+
+def test_fix_leaves_held_back_findings_alone(project: Path) -> None:
+    write("b.py", FLAG_CACHE)
+    check("--fix", "--unsafe-fixes")
+    assert Path("b.py").read_text() == FLAG_CACHE
+    check("--fix", "--unsafe-fixes", "--min-confidence", "low")
+    assert Path("b.py").read_text() == FLAG_CACHE.replace("maxsize=None", "maxsize=1024")
+
+
+def test_a_baseline_records_held_back_findings_too(project: Path) -> None:
+    write("b.py", FLAG_CACHE)
+    check("--write-baseline", "base.json")
+    result = check("--baseline", "base.json", "--min-confidence", "low")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert "1 finding in the baseline not reported." in result.stderr
+
+
+def test_test_code_is_low_confidence(project: Path) -> None:
+    write("tests/test_a.py", LRU)
+    write("test_b.py", LRU)
+    result = check("--min-confidence", "low", "--format", "json")
+    found = json.loads(result.stdout)
+    assert [(d["path"], d["confidence"]) for d in found] == [
+        ("test_b.py", "low"),
+        ("tests/test_a.py", "low"),
+    ]
+    assert all(d["message"].endswith("; in test code, which runs on small inputs") for d in found)
 
 
 def test_statistics_on_a_clean_tree(project: Path) -> None:

@@ -51,7 +51,8 @@ def _render_snapshot(path: Path) -> str:
         "",
     ]
     for d in result.diagnostics:
-        lines.append(f"{d.line}:{d.column}-{d.end_line}:{d.end_column} {d.code} {d.message}")
+        where = f"{d.line}:{d.column}-{d.end_line}:{d.end_column}"
+        lines.append(f"{where} {d.code} ({d.confidence.value}) {d.message}")
         if d.fix is not None:
             lines.append(f"    fix ({d.fix.applicability.value}): {d.fix.message}")
         elif d.suggestion:

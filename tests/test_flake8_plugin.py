@@ -332,6 +332,23 @@ def test_help_lists_every_flake8_option(tmp_path: Path) -> None:
         assert flag in result.stdout
 
 
+FLAG_CACHE = (
+    "from functools import lru_cache\n\n\n@lru_cache(maxsize=None)\ndef g(flag: bool):\n    ...\n"
+)
+
+
+def test_min_confidence_decides_what_flake8_is_shown(tmp_path: Path) -> None:
+    # A cache of one `bool` keeps two entries: a low-confidence finding, held back by default.
+    (tmp_path / "flags.py").write_text(FLAG_CACHE)
+    assert flake8("--select", "MEM", "flags.py", cwd=tmp_path).stdout == ""
+    shown = flake8("--select", "MEM", "--memlint-min-confidence", "low", "flags.py", cwd=tmp_path)
+    assert shown.stdout.startswith("flags.py:4:2: MEM201 ")
+    (tmp_path / "pyproject.toml").write_text('[tool.memlint]\nmin-confidence = "low"\n')
+    assert flake8("--select", "MEM", "flags.py", cwd=tmp_path).stdout == shown.stdout
+    bad = flake8("--select", "MEM", "--memlint-min-confidence", "sure", "flags.py", cwd=tmp_path)
+    assert bad.returncode == 2 and "expected one of low, medium, high" in bad.stderr
+
+
 def test_cache_maxsize_option_is_accepted(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_text(LRU)
     result = flake8("--select", "MEM", "--memlint-cache-maxsize", "64", "bad.py", cwd=tmp_path)

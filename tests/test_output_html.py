@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import LRU, check, project, write
+from tests.test_cli import FLAG_CACHE, LRU, check, project, write
 
 __all__ = ["project"]  # the fixture, used by name
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = (ROOT / "fixtures" / "demo" / "ingest.py").read_text("utf-8")
 COMPREHENSION = "total = sum([x * 2 for x in range(10**6)])\n"
+FED_QUEUE = "import queue\n\njobs = queue.Queue()\nfor n in range(3):\n    jobs.put(n)\n"
 
 
 def report(*args: str) -> str:
@@ -43,27 +44,31 @@ def test_the_page_loads_nothing_from_anywhere(project: Path) -> None:
 def test_summary_per_rule_and_confidence_with_a_chart(project: Path) -> None:
     write("ingest.py", DEMO)
     write("sum.py", COMPREHENSION)
-    page = report()
-    assert "4 findings in 2 files of 2 files checked" in page
+    write("fed.py", FED_QUEUE)  # a queue fed in a loop: high confidence
+    write("flags.py", FLAG_CACHE)  # a cache of one `bool`: low confidence
+    page = report("--min-confidence", "low")
+    assert "6 findings in 4 files of 4 files checked" in page
     rows = re.findall(
         r'<tr><td><code>(MEM\d+)</code></td><td>([\w-]+)</td><td class="num">(\d+)</td>'
         r'<td class="num">(\d+)</td>',
         page,
     )
     assert rows == [
-        ("MEM202", "unbounded-queue", "2", "1"),
-        ("MEM201", "unbounded-lru-cache", "1", "1"),
+        ("MEM202", "unbounded-queue", "3", "2"),
+        ("MEM201", "unbounded-lru-cache", "2", "2"),
         ("MEM404", "materialized-comprehension", "1", "1"),
     ]
     confidences = re.findall(r'<td class="conf-(\w+)">\w+</td><td class="num">(\d+)</td>', page)
-    assert confidences == [("high", "3"), ("medium", "1"), ("low", "0")]
+    assert confidences == [("high", "1"), ("medium", "4"), ("low", "1")]
     svg = page[page.index("<svg") : page.index("</svg>")]
     assert re.findall(r"<text [^>]*>(MEM\d+)</text>", svg) == ["MEM202", "MEM201", "MEM404"]
-    # MEM202's bar is split: one high-confidence finding, one medium.
+    # MEM202's bar is split: one high-confidence finding, two medium.
     assert re.findall(r"<title>(MEM202: \d \w+)</title>", svg) == [
         "MEM202: 1 high",
-        "MEM202: 1 medium",
+        "MEM202: 2 medium",
     ]
+    # The default threshold holds the low one back.
+    assert "5 findings in 3 files of 4 files checked" in report()
 
 
 def test_each_finding_has_its_code_frame_and_fix_diff(project: Path) -> None:
@@ -166,6 +171,7 @@ def test_chromium_renders_the_report_with_no_console_message(project: Path) -> N
     write("sum.py", COMPREHENSION)
     write("u.py", b'from functools import lru_cache\nx = "\xff"\n')
     write("lru.py", LRU)
+    write("fed.py", FED_QUEUE)  # MEM202's bar split in two: high and medium
     page = project / "report.html"
     page.write_text(report(), encoding="utf-8")
     url = page.as_uri()
@@ -189,5 +195,5 @@ def test_chromium_renders_the_report_with_no_console_message(project: Path) -> N
     dom = chromium("--dump-dom", url)
     assert dom.returncode == 0, dom.stderr
     assert "<h1>memlint report</h1>" in dom.stdout
-    assert dom.stdout.count('<article class="finding') == 6
+    assert dom.stdout.count('<article class="finding') == 7
     assert dom.stdout.count("<rect ") == 5

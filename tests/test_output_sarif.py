@@ -14,7 +14,7 @@ import pytest
 
 from memlint import rule_url
 from memlint.catalog import RULES
-from tests.test_cli import LRU, check, project, write
+from tests.test_cli import FLAG_CACHE, LRU, check, project, write
 
 __all__ = ["project"]  # the fixture, used by name
 
@@ -173,6 +173,22 @@ def test_a_file_outside_the_repository_gets_an_absolute_uri(
     validate(log)
     uri = results(log)[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == outside.as_uri()
+
+
+def test_confidence_is_the_rank_and_a_property(project: Path) -> None:
+    write("a.py", LRU)
+    write("b.py", FLAG_CACHE)
+    write("c.py", "import sys\n\nlines = sys.stdin.readlines()\n")
+    log, _ = sarif("--min-confidence", "low")
+    validate(log)
+    found = [(r["ruleId"], r["rank"], r["properties"]["confidence"]) for r in results(log)]
+    assert found == [
+        ("MEM201", 50.0, "medium"),
+        ("MEM201", 10.0, "low"),
+        ("MEM101", 90.0, "high"),
+    ]
+    # The default threshold holds the low one back.
+    assert [r["rank"] for r in results(sarif()[0])] == [50.0, 90.0]
 
 
 def test_a_clean_run_is_a_valid_log_with_no_results(project: Path) -> None:

@@ -30,6 +30,10 @@ def test_case(rule: type, case: Valid | Invalid) -> None:
         assert diagnostic.line == case.line
     if case.column is not None:
         assert diagnostic.column == case.column
+    if case.confidence is not None:
+        assert diagnostic.confidence == case.confidence, diagnostic.message
+    if case.because is not None:
+        assert diagnostic.message.endswith(f"; {case.because}"), diagnostic.message
     assert diagnostic.message and not diagnostic.message.endswith(".")
     assert diagnostic.suggestion, "every diagnostic carries a fix title or a suggestion"
     if case.fixed is None:

@@ -12,7 +12,7 @@ from libcst.metadata import PositionProvider
 from memlint.diagnostics import Applicability, Confidence
 from memlint.regions import Reach
 from memlint.rule import FixSpec, Invalid, Rule, Valid
-from memlint.semantic import astindex, constants, context, files, names
+from memlint.semantic import astindex, constants, context, files, names, provenance
 
 if TYPE_CHECKING:
     from memlint.settings import Settings
@@ -128,6 +128,16 @@ class ReadSplitlines(Rule):
     name assigned again between the read and the split, splits on anything but a line
     break (`data.split(",")`), and `.split()` with no separator (a whole read handed to
     another consumer is MEM103's business).
+
+    The confidence follows where the file comes from: high for a path from the command
+    line (`sys.argv`, `argparse`, `click`), `input()`, standard input, a file found by
+    `glob`, `os.walk` or `iterdir`, a temporary file or download, an upload, or a parameter
+    of a public function named for data (`path`, `fp`, `payload`; not `config_path`); low
+    for a file small by construction (a literal config or metadata file such as
+    `setup.cfg`, `pyvenv.cfg`, `requirements.txt` or `VERSION`, a file under `/proc` or
+    `/etc`, a file of the package itself found from `__file__` or `importlib.resources`)
+    and in test code; medium otherwise, and at most medium when the file is inferred from
+    how a name is used. The message ends with the reason.
 
     ## Why is this bad?
     `f.read().splitlines()` holds the whole file as one string and then, beside it, a list
@@ -564,6 +574,150 @@ class ReadSplitlines(Rule):
             """,
             line=3,
         ),
+        # -- provenance: where the file comes from decides the confidence ----------------
+        # A config file named by a literal is small by construction: low.
+        Invalid(
+            """
+            def home():
+                with open("pyvenv.cfg") as f:
+                    return f.read().splitlines()
+            """,
+            confidence=Confidence.LOW,
+            because="reads `pyvenv.cfg`, a small config file",
+        ),
+        # ... a `.json` file is data, not config: medium.
+        Invalid(
+            """
+            def rows():
+                with open("export.json") as f:
+                    return f.read().splitlines()
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # A system file under `/proc` is small: low; one under `/var/log` is not.
+        Invalid(
+            """
+            def meminfo():
+                return open("/proc/meminfo").readlines()
+            """,
+            confidence=Confidence.LOW,
+            because="reads `/proc/meminfo`, a small system file",
+        ),
+        Invalid(
+            """
+            def syslog():
+                return open("/var/log/syslog").readlines()
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # A file of the package itself, found from `__file__`: low.
+        Invalid(
+            """
+            import os
+            def words():
+                here = os.path.dirname(os.path.abspath(__file__))
+                with open(os.path.join(here, "words.txt")) as f:
+                    return f.readlines()
+            """,
+            confidence=Confidence.LOW,
+            because="reads a file of the package itself (found from `__file__`)",
+        ),
+        # ... the same name from the working folder is anyone's file.
+        Invalid(
+            """
+            import os
+            def words():
+                with open(os.path.join(os.getcwd(), "words.txt")) as f:
+                    return f.readlines()
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # A path from the command line: high, followed from `main()` into another function.
+        Invalid(
+            """
+            import sys
+            def main():
+                count(sys.argv[1])
+            def count(target):
+                with open(target) as f:
+                    return len(f.readlines())
+            """,
+            line=6,
+            confidence=Confidence.HIGH,
+            because="reads a path given on the command line (`sys.argv`)",
+        ),
+        # ... a list of your own called `argv` is not `sys.argv`.
+        Invalid(
+            """
+            argv = ["a.txt"]
+            def first():
+                return open(argv[0]).readlines()
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        Invalid(
+            """
+            import argparse
+            def main():
+                parser = argparse.ArgumentParser()
+                parser.add_argument("log")
+                args = parser.parse_args()
+                return open(args.log).read().splitlines()
+            """,
+            confidence=Confidence.HIGH,
+            because="reads a path given on the command line (`argparse`)",
+        ),
+        # Files found by `glob`, and standard input: high.
+        Invalid(
+            """
+            import glob
+            def scan():
+                for name in glob.glob("logs/*.log"):
+                    with open(name) as f:
+                        yield f.readlines()
+            """,
+            confidence=Confidence.HIGH,
+            because="reads a file found by `glob()`",
+        ),
+        Invalid(
+            """
+            from sys import stdin as pipe
+            lines = pipe.readlines()
+            """,
+            confidence=Confidence.HIGH,
+            because="reads standard input",
+        ),
+        # A parameter of a public function named for data: high ...
+        Invalid(
+            """
+            def load_lines(path):
+                with open(path) as f:
+                    return f.read().splitlines()
+            """,
+            confidence=Confidence.HIGH,
+            because="reads `path`, a parameter of public `load_lines()` named for data",
+        ),
+        # ... but `config_path` is no proof of size either way: medium.
+        Invalid(
+            """
+            def load_lines(config_path):
+                with open(config_path) as f:
+                    return f.read().splitlines()
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # A private helper takes what its callers give it: here only config files.
+        Invalid(
+            """
+            def _lines(path):
+                with open(path) as f:
+                    return f.readlines()
+            def requirements():
+                return _lines("requirements-dev.txt")
+            """,
+            confidence=Confidence.LOW,
+            because="reads `requirements-dev.txt`, a small config file",
+        ),
     )
 
     reach = Reach.FUNCTION
@@ -687,7 +841,14 @@ class ReadSplitlines(Rule):
                 suggestion = (
                     f"Iterate over the file (`for line in {shown}:`) to hold one line at a time"
                 )
-        self.report(node, message, fix=fix, suggestion=suggestion, confidence=confidence)
+        self.report(
+            node,
+            message,
+            fix=fix,
+            suggestion=suggestion,
+            confidence=confidence,
+            provenance=provenance.of_source(self, receiver),
+        )
 
     # -- fixes -----------------------------------------------------------------------------
 

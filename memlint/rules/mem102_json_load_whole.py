@@ -13,7 +13,7 @@ from libcst.metadata import PositionProvider, ScopeProvider
 from memlint.diagnostics import Confidence
 from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import bindings, context, files, names
+from memlint.semantic import bindings, context, files, names, provenance
 
 if TYPE_CHECKING:
     from memlint.settings import Settings
@@ -161,10 +161,13 @@ class JsonLoadWhole(Rule):
     `import simplejson as json` are recognised; a function of your own called `load`, or a
     `self.json.load()` method, is not.
 
-    The confidence is high when the file is proven (bound by `open`, `Path.read_text`, a
-    file annotation) and medium when it is inferred from how a name is used, or when
-    `json.load`/`pickle.load` get a stream of unknown kind, which may be small or already
-    in memory.
+    The confidence follows where the data comes from: high for a path from the command
+    line, standard input, a download, an upload, a file found by `glob`, or a parameter of a
+    public function named for data (`path`, `fp`, `payload`); low for a small file by
+    construction (a config or metadata file such as `setup.cfg`, a file of the package
+    itself found from `__file__` or `importlib.resources`) and in test code; medium
+    otherwise, and at most medium when a whole read's file is inferred from how a name is
+    used.
 
     Not flagged: `tomllib`/`tomli` (configuration is small), `yaml.safe_load_all` and
     `yaml.load_all` (they yield one document at a time), `json.loads` of anything that is
@@ -461,6 +464,93 @@ class JsonLoadWhole(Rule):
             """,
             line=5,
         ),
+        # -- provenance: where the data comes from decides the confidence ----------------
+        # A command-line argument given through click: high.
+        Invalid(
+            """
+            import json
+            import click
+            @click.command()
+            @click.argument("export")
+            def main(export):
+                with open(export) as f:
+                    return json.load(f)
+            """,
+            confidence=Confidence.HIGH,
+            because="reads a path given on the command line (`click`)",
+        ),
+        # An HTTP response and an upload: high, whatever the stream is.
+        Invalid(
+            """
+            import json
+            from urllib.request import urlopen
+            def fetch(url):
+                return json.load(urlopen(url))
+            """,
+            confidence=Confidence.HIGH,
+            because="reads an HTTP response",
+        ),
+        Invalid(
+            """
+            import json
+            def import_view(request):
+                return json.load(request.files["export"])
+            """,
+            confidence=Confidence.HIGH,
+            because="reads an upload from a web request",
+        ),
+        # A resource of the package itself: low.
+        Invalid(
+            """
+            import json
+            from importlib import resources
+            def schema():
+                with resources.files(__package__).joinpath("schema.json").open() as f:
+                    return json.load(f)
+            """,
+            confidence=Confidence.LOW,
+            because="reads a resource of the package itself (`importlib.resources`)",
+        ),
+        # ... a function of your own called `files` is not importlib's.
+        Invalid(
+            """
+            import json
+            def files(name):
+                return name
+            def schema():
+                with open(files("schema.json")) as f:
+                    return json.load(f)
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # `self.path` is followed to what the class assigns it: a public constructor's
+        # parameter named for data.
+        Invalid(
+            """
+            import json
+            class Export:
+                def __init__(self, filename):
+                    self.filename = filename
+                def rows(self):
+                    with open(self.filename) as f:
+                        return json.load(f)
+            """,
+            confidence=Confidence.HIGH,
+            because="reads `filename`, a parameter of public `Export.__init__()` named for data",
+        ),
+        # ... a private class's parameter named `name` says nothing: medium.
+        Invalid(
+            """
+            import json
+            class _Export:
+                def __init__(self, name):
+                    self.name = name
+                def rows(self):
+                    with open(self.name) as f:
+                        return json.load(f)
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
     )
 
     reach = Reach.FUNCTION
@@ -541,9 +631,9 @@ class JsonLoadWhole(Rule):
     def _report_stream(
         self, call: cst.Call, qualified: str, parser: _Parser, argument: cst.BaseExpression
     ) -> None:
-        evidence = files.file_object(self, argument)
-        what = "file" if evidence is not None else "stream"
-        self._report(call, qualified, parser, argument, what, evidence, held=False)
+        what = "file" if files.file_object(self, argument) is not None else "stream"
+        # Whatever the stream is, it is read to its end: how much that is, its provenance says.
+        self._report(call, qualified, parser, argument, what, Confidence.HIGH, held=False)
 
     def _stream_key(self, call: cst.Call, argument: cst.BaseExpression) -> _StreamKey:
         if isinstance(argument, cst.Name):
@@ -624,4 +714,5 @@ class JsonLoadWhole(Rule):
             message,
             suggestion=_SUGGESTIONS[parser.family],
             confidence=_confidence(evidence),
+            provenance=provenance.of_source(self, argument),
         )

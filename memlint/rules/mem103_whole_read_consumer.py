@@ -16,10 +16,10 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from memlint.diagnostics import Applicability
+from memlint.diagnostics import Applicability, Confidence
 from memlint.regions import Reach
 from memlint.rule import FixSpec, Invalid, Rule, Valid
-from memlint.semantic import astindex, bindings, constants, files, names
+from memlint.semantic import astindex, bindings, constants, files, names, provenance
 from memlint.semantic.uses import HarmlessUses
 
 if TYPE_CHECKING:
@@ -319,6 +319,16 @@ class WholeReadConsumer(HarmlessUses, Rule):
     for now: decoders (`base64.b64decode`), `re.search`/`re.sub` (their result may need the
     whole text), and hash objects or patterns held in attributes (`self.pattern.findall`).
 
+    The confidence follows where the file comes from: high for a path from the command
+    line (`sys.argv`, `argparse`, `click`), `input()`, standard input, a file found by
+    `glob`, `os.walk` or `iterdir`, a temporary file or download, an upload, or a parameter
+    of a public function named for data (`path`, `fp`, `payload`; not `config_path`); low
+    for a file small by construction (a literal config or metadata file such as
+    `setup.cfg`, `pyvenv.cfg`, `requirements.txt` or `VERSION`, a file under `/proc` or
+    `/etc`, a file of the package itself found from `__file__` or `importlib.resources`)
+    and in test code; medium otherwise, and at most medium when the file is inferred from
+    how a name is used. The message ends with the reason.
+
     ## Why is this bad?
     Every one of these consumers can take its input piece by piece: a hash or checksum has
     an `update`, an encoder works on blocks, a search can run line by line or over an
@@ -613,6 +623,66 @@ class WholeReadConsumer(HarmlessUses, Rule):
                 return checksum(fp.read())
             """,
         ),
+        # -- provenance: where the file comes from decides the confidence ----------------
+        # Files found by walking a folder: high.
+        Invalid(
+            """
+            import hashlib
+            import os
+            def digests(top):
+                for root, _, names in os.walk(top):
+                    for name in names:
+                        with open(os.path.join(root, name), "rb") as f:
+                            yield hashlib.sha256(f.read()).hexdigest()
+            """,
+            confidence=Confidence.HIGH,
+            because="reads a file found by `os.walk()`",
+        ),
+        # A path typed at `input()`: high ...
+        Invalid(
+            """
+            def words():
+                name = input("file? ")
+                with open(name) as f:
+                    return f.read().split()
+            """,
+            confidence=Confidence.HIGH,
+            because="reads a path typed at `input()`",
+        ),
+        # ... a function of your own called `input` is not the builtin.
+        Invalid(
+            """
+            def input(prompt):
+                return prompt.strip()
+            def words():
+                name = input("file? ")
+                with open(name) as f:
+                    return f.read().split()
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # A file under `/etc` is small, named by an f-string too: low.
+        Invalid(
+            """
+            import base64
+            def key(host):
+                with open(f"/etc/ssh/{host}.pub", "rb") as f:
+                    return base64.b64encode(f.read())
+            """,
+            confidence=Confidence.LOW,
+            because="reads `/etc/ssh/...`, a small system file",
+        ),
+        # A version file beside the package's code: low.
+        Invalid(
+            """
+            from pathlib import Path
+            VERSION_FILE = Path(__file__).with_name("VERSION")
+            def version_words():
+                return VERSION_FILE.read_text().split()
+            """,
+            confidence=Confidence.LOW,
+            because="reads `VERSION`, a small metadata file",
+        ),
     )
 
     reach = Reach.FUNCTION
@@ -745,7 +815,14 @@ class WholeReadConsumer(HarmlessUses, Rule):
                     f"Hash the open file with `hashlib.file_digest(f, {name})` (binary mode), "
                     f"or feed the hash in chunks: `{_CHUNKS}`"
                 )
-        self.report(use.call, message, fix=fix, suggestion=suggestion, confidence=read.confidence)
+        self.report(
+            use.call,
+            message,
+            fix=fix,
+            suggestion=suggestion,
+            confidence=read.confidence,
+            provenance=provenance.of_source(self, read.receiver),
+        )
 
     def _file_digest_exists(self, use: _Use) -> bool:
         return self.settings.target >= (3, 11) and (use.qualified or "").startswith("hashlib.")

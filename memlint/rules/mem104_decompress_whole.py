@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import PositionProvider
 
+from memlint.diagnostics import Confidence
 from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import astindex, bindings, constants, context, names
+from memlint.semantic import astindex, bindings, constants, context, names, provenance
 
 if TYPE_CHECKING:
     from memlint.settings import Settings
@@ -132,7 +133,12 @@ class DecompressWhole(Rule):
 
     Where the payload comes from does not matter: a file, a queue message or an HTTP body
     (`gzip.decompress(resp.content)`) is reported here, as MEM104, and MEM105 leaves
-    decompressed HTTP bodies to this rule (one expression, one code).
+    decompressed HTTP bodies to this rule (one expression, one code). It sets the
+    confidence, though: high for an HTTP body, a temporary file, a path from the command
+    line or a parameter of a public function named for data (`payload`, `blob`, `data`);
+    low for data written in the code (a module constant, `base64.b64decode("...")`), the
+    package's own files (`pkgutil.get_data`, `importlib.resources`) and in test code;
+    medium otherwise. The message ends with the reason.
 
     ## Why is this bad?
     A one-shot decompression builds the whole output in memory, and the output is not
@@ -329,6 +335,80 @@ class DecompressWhole(Rule):
             """,
             line=4,
         ),
+        # -- provenance: where the payload comes from decides the confidence -------------
+        # A payload written in the code, through a module constant: low ...
+        Invalid(
+            """
+            import base64
+            import zlib
+            ICON = "eJzLSM3JyVcozy/KSQEAGgQEXQ=="
+            def icon():
+                return zlib.decompress(base64.b64decode(ICON))
+            """,
+            confidence=Confidence.LOW,
+            because="the data is written in the code",
+        ),
+        # ... a constant read from elsewhere is not.
+        Invalid(
+            """
+            import zlib
+            ICON = load_icon()
+            def icon():
+                return zlib.decompress(ICON)
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # Data bundled with the package: low; the same call on any loader: medium.
+        Invalid(
+            """
+            import pkgutil
+            import zlib
+            def table():
+                return zlib.decompress(pkgutil.get_data(__name__, "table.z"))
+            """,
+            confidence=Confidence.LOW,
+            because="reads a resource of the package itself (`pkgutil.get_data`)",
+        ),
+        Invalid(
+            """
+            import zlib
+            def table(loader, name):
+                return zlib.decompress(loader.get_data(name))
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # A temporary file (a download) and a public parameter named for data: high.
+        Invalid(
+            """
+            import gzip
+            import tempfile
+            def inflate(fetch):
+                with tempfile.NamedTemporaryFile() as spool:
+                    fetch(spool)
+                    spool.seek(0)
+                    return gzip.decompress(spool.read())
+            """,
+            confidence=Confidence.HIGH,
+            because="reads a temporary file (a download or a spool)",
+        ),
+        Invalid(
+            """
+            import lzma
+            def unpack(payload):
+                return lzma.decompress(payload)
+            """,
+            confidence=Confidence.HIGH,
+            because="reads `payload`, a parameter of public `unpack()` named for data",
+        ),
+        # ... a private helper's parameter, with no caller in sight: medium.
+        Invalid(
+            """
+            import lzma
+            def _unpack(payload):
+                return lzma.decompress(payload)
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -396,4 +476,11 @@ class DecompressWhole(Rule):
         return str(made.pop()), key
 
     def _report(self, node: cst.Call, shown: str, qualified: str) -> None:
-        self.report(node, f"{shown} {_COST}", suggestion=_SUGGESTIONS[_module(qualified)])
+        data = _data(node)
+        self.report(
+            node,
+            f"{shown} {_COST}",
+            suggestion=_SUGGESTIONS[_module(qualified)],
+            confidence=Confidence.HIGH,
+            provenance=provenance.of_source(self, data, data=True) if data is not None else None,
+        )

@@ -12,7 +12,7 @@ from libcst.metadata import PositionProvider
 from memlint.diagnostics import Confidence
 from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import astindex, bindings, constants, files, names
+from memlint.semantic import astindex, bindings, constants, files, names, provenance
 from memlint.semantic.uses import HarmlessUses
 
 if TYPE_CHECKING:
@@ -262,6 +262,9 @@ class HttpBodyBuffered(HarmlessUses, Rule):
     `shutil.copyfileobj(r.raw, f)`, `resp.read(65536)`), and decompression of a body
     (`gzip.decompress(r.content)` is MEM104's: one expression, one code).
 
+    A download is as large as the server makes it, so the confidence is high (medium when
+    the file written to is only inferred, low in test code).
+
     ## Why is this bad?
     `.content`, `.text` and `.read()` hold the whole body in memory before the first byte
     is written, so memory grows with the download: a job that saves reports of a few
@@ -498,6 +501,16 @@ class HttpBodyBuffered(HarmlessUses, Rule):
                     return h.hexdigest()
             """,
             line=8,
+        ),
+        # A download is as large as the server makes it: high, with the file proven.
+        Invalid(
+            """
+            import requests
+            def save(url, path):
+                with open(path, "wb") as out:
+                    out.write(requests.get(url).content)
+            """,
+            confidence=Confidence.HIGH,
         ),
     )
 
@@ -812,7 +825,14 @@ class HttpBodyBuffered(HarmlessUses, Rule):
                 "where chunks of the stream would do"
             )
             suggestion = _HASH_STREAM[library]
-        self.report(call, message, suggestion=suggestion, confidence=confidence)
+        # The body is a download, as the message says: as large as the server makes it.
+        self.report(
+            call,
+            message,
+            suggestion=suggestion,
+            confidence=confidence,
+            provenance=provenance.unbounded(""),
+        )
 
     def _shown(self, node: cst.CSTNode, limit: int = _SHOWN) -> str:
         code = " ".join(self.context.module.code_for_node(node).split())

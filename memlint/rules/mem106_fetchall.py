@@ -13,7 +13,7 @@ from libcst.metadata import PositionProvider
 from memlint.diagnostics import Confidence
 from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import astindex, bindings, names
+from memlint.semantic import astindex, bindings, names, provenance
 
 if TYPE_CHECKING:
     from memlint.settings import Settings
@@ -230,7 +230,11 @@ class Fetchall(Rule):
     registry.
 
     This rule is opt-in (`--select MEM106`): many queries are bounded by the data (a
-    lookup by a unique key, a table of a few dozen rows) in ways no linter can see.
+    lookup by a unique key, a table of a few dozen rows) in ways no linter can see. So the
+    confidence is medium, unless the database file is known: high for one named on the
+    command line (`sqlite3.connect(sys.argv[1])`), low for one bundled with the package
+    (`sqlite3.connect(os.path.join(os.path.dirname(__file__), "zones.db"))`) and in test
+    code.
 
     ## Why is this bad?
     `fetchall()`, `list(queryset)` and `.all()` build a list holding every row before the
@@ -448,6 +452,43 @@ class Fetchall(Rule):
             """,
             line=4,
         ),
+        # -- provenance: the rows come from the database the cursor's connection opened ---
+        # A database file named on the command line: high.
+        Invalid(
+            """
+            import sqlite3
+            import sys
+            def dump():
+                conn = sqlite3.connect(sys.argv[1])
+                cur = conn.cursor()
+                cur.execute("SELECT * FROM events")
+                return cur.fetchall()
+            """,
+            confidence=Confidence.HIGH,
+            because="reads a path given on the command line (`sys.argv`)",
+        ),
+        # A database bundled with the package: low.
+        Invalid(
+            """
+            import os
+            import sqlite3
+            DB = os.path.join(os.path.dirname(__file__), "zones.db")
+            def zones():
+                return sqlite3.connect(DB).execute("SELECT * FROM zones").fetchall()
+            """,
+            confidence=Confidence.LOW,
+            because="reads a file of the package itself (found from `__file__`)",
+        ),
+        # A server's database: its size is not known here.
+        Invalid(
+            """
+            import psycopg
+            def users(dsn):
+                with psycopg.connect(dsn) as conn:
+                    return conn.execute("SELECT * FROM users").fetchall()
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -468,7 +509,15 @@ class Fetchall(Rule):
             return
         message = self._message(node, found.shape)
         suggestion = _SUGGESTIONS[found.shape]
-        self.report(node, message, suggestion=suggestion, confidence=found.confidence)
+        # The rows come from where the cursor's connection does (`sqlite3.connect(path)`).
+        rows = node.func.value if isinstance(node.func, cst.Attribute) else node.args[0].value
+        self.report(
+            node,
+            message,
+            suggestion=suggestion,
+            confidence=found.confidence,
+            provenance=provenance.of_source(self, rows),
+        )
 
     def _check(self, call: cst.Call) -> _Found | None:
         func = call.func

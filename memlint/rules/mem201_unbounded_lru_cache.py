@@ -11,10 +11,10 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import PositionProvider
 
-from memlint.diagnostics import Applicability
+from memlint.diagnostics import Applicability, Confidence
 from memlint.regions import Reach
 from memlint.rule import FixSpec, Invalid, Replacement, Rule, Valid
-from memlint.semantic import astindex, context, names
+from memlint.semantic import astindex, context, names, provenance
 
 if TYPE_CHECKING:
     from memlint.settings import Settings
@@ -125,6 +125,13 @@ class UnboundedLruCache(Rule):
     class), a cache on a function nested inside another function that never lets it escape
     (the cache dies with the call), and calls with `*args`/`**kwargs` whose bound cannot be
     read.
+
+    The confidence follows what the cache is keyed by: low when every parameter takes a few
+    values (`bool`, `Literal[...]`, an enum class of the module, `None`, and `Optional` or
+    unions of those: a few entries at most) and in test code; high when a parameter is a
+    web request (named `request`, or annotated `HttpRequest`, `Request`, `UploadFile`),
+    a new key on every call; medium otherwise, methods included (their cache is keyed by
+    every instance too). The message ends with the reason.
 
     ## Why is this bad?
     An unbounded cache keeps every distinct argument tuple and its result for the life of
@@ -440,6 +447,120 @@ class UnboundedLruCache(Rule):
             """,
             applicability=Applicability.UNSAFE,
         ),
+        # -- provenance: what the cache is keyed by decides the confidence ---------------
+        # Parameters that take a few values (`bool`, an enum of this module, `Literal`,
+        # `Optional` of those) keep a few entries: low.
+        Invalid(
+            """
+            import enum
+            from functools import lru_cache
+            from typing import Literal, Optional
+            class Mode(enum.Enum):
+                FAST = 1
+                SAFE = 2
+            @lru_cache(maxsize=None)
+            def plan(mode: Mode, strict: bool, fmt: Literal["json", "text"], v: Optional[bool]):
+                ...
+            """,
+            line=7,
+            confidence=Confidence.LOW,
+            because="its parameters are all `bool`, enum or `Literal`, so it keeps a few entries",
+            fixed="""
+            import enum
+            from functools import lru_cache
+            from typing import Literal, Optional
+            class Mode(enum.Enum):
+                FAST = 1
+                SAFE = 2
+            @lru_cache(maxsize=1024)
+            def plan(mode: Mode, strict: bool, fmt: Literal["json", "text"], v: Optional[bool]):
+                ...
+            """,
+            applicability=Applicability.UNSAFE,
+        ),
+        # ... an `int` does not, nor does a class that is not an enum, nor a method (its
+        # cache is keyed by every instance too).
+        Invalid(
+            """
+            from functools import cache
+            @cache
+            def row(strict: bool, number: int): ...
+            """,
+            confidence=Confidence.MEDIUM,
+            fixed="""
+            from functools import cache, lru_cache
+            @lru_cache(maxsize=1024)
+            def row(strict: bool, number: int): ...
+            """,
+            applicability=Applicability.UNSAFE,
+        ),
+        Invalid(
+            """
+            from functools import cache
+            class Mode:
+                FAST = 1
+            @cache
+            def plan(mode: Mode): ...
+            """,
+            confidence=Confidence.MEDIUM,
+            fixed="""
+            from functools import cache, lru_cache
+            class Mode:
+                FAST = 1
+            @lru_cache(maxsize=1024)
+            def plan(mode: Mode): ...
+            """,
+            applicability=Applicability.UNSAFE,
+        ),
+        Invalid(
+            """
+            import functools
+            class Repo:
+                @functools.cache
+                def rows(self, strict: bool): ...
+            """,
+            confidence=Confidence.MEDIUM,
+            fixed="""
+            import functools
+            class Repo:
+                @functools.lru_cache(maxsize=1024)
+                def rows(self, strict: bool): ...
+            """,
+            applicability=Applicability.UNSAFE,
+        ),
+        # The call form is followed to the function it wraps.
+        Invalid(
+            """
+            import functools
+            def _render(dark: "bool"): ...
+            render = functools.lru_cache(maxsize=None)(_render)
+            """,
+            confidence=Confidence.LOW,
+            fixed="""
+            import functools
+            def _render(dark: "bool"): ...
+            render = functools.lru_cache(maxsize=1024)(_render)
+            """,
+            applicability=Applicability.UNSAFE,
+        ),
+        # Keyed by web requests, a new key on every call: high.
+        Invalid(
+            """
+            from functools import lru_cache
+            from django.http import HttpRequest
+            @lru_cache(maxsize=None)
+            def permissions(req: HttpRequest, scope: str): ...
+            """,
+            confidence=Confidence.HIGH,
+            because="keyed by `req`, a new web request on every call",
+            fixed="""
+            from functools import lru_cache
+            from django.http import HttpRequest
+            @lru_cache(maxsize=1024)
+            def permissions(req: HttpRequest, scope: str): ...
+            """,
+            applicability=Applicability.UNSAFE,
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -575,7 +696,16 @@ class UnboundedLruCache(Rule):
                 if qualified in _CACHETOOLS_CACHED
                 else f"Give the cache a bound: `maxsize={self.settings.cache_maxsize}`"
             )
-        self.report(where, message, fix=fix, suggestion=suggestion)
+        # How many entries it keeps follows from what it is keyed by.
+        keys = provenance.of_cache(self, func if func is not None else where)
+        self.report(
+            where,
+            message,
+            fix=fix,
+            suggestion=suggestion,
+            confidence=Confidence.HIGH,
+            provenance=keys,
+        )
 
     def _fix(
         self, target: cst.BaseExpression, where: cst.BaseExpression, qualified: str

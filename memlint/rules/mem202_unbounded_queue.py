@@ -21,7 +21,7 @@ from libcst.metadata import (
 from memlint.diagnostics import Applicability, Confidence
 from memlint.regions import Reach
 from memlint.rule import FixSpec, Invalid, Rule, Valid
-from memlint.semantic import astindex, constants, context, names
+from memlint.semantic import astindex, constants, context, names, provenance
 
 if TYPE_CHECKING:
     from memlint.settings import Settings
@@ -192,6 +192,10 @@ class UnboundedQueue(Rule):
     name or expression (`maxsize=limit`: someone decided), calls with `*args`/`**kwargs`
     whose bound cannot be read, `multiprocessing.SimpleQueue` (a pipe: `put` blocks when it
     is full), and a deque local to one function (a BFS worklist, a sliding window).
+
+    The confidence is high for a queue bound to a name or attribute that is fed by `put()`
+    in a loop or comprehension somewhere in the module (it grows with the loop), low in
+    test code, and medium otherwise.
 
     ## Why is this bad?
     An unbounded queue gives producers no backpressure: when they outpace consumers (a slow
@@ -537,6 +541,47 @@ class UnboundedQueue(Rule):
             line=3,
             column=13,
         ),
+        # A queue fed in a loop grows with the loop: high; fed once, medium.
+        Invalid(
+            """
+            import queue
+            class Crawler:
+                def __init__(self):
+                    self.todo = queue.Queue()
+                def add(self, links):
+                    for link in links:
+                        self.todo.put(link)
+            """,
+            line=4,
+            confidence=Confidence.HIGH,
+            because="fed by `put()` in a loop",
+            fixed="""
+            import queue
+            class Crawler:
+                def __init__(self):
+                    self.todo = queue.Queue(maxsize=1000)
+                def add(self, links):
+                    for link in links:
+                        self.todo.put(link)
+            """,
+            applicability=Applicability.UNSAFE,
+        ),
+        Invalid(
+            """
+            import queue
+            done = queue.Queue()
+            def finish(result):
+                done.put(result)
+            """,
+            confidence=Confidence.MEDIUM,
+            fixed="""
+            import queue
+            done = queue.Queue(maxsize=1000)
+            def finish(result):
+                done.put(result)
+            """,
+            applicability=Applicability.UNSAFE,
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -723,7 +768,13 @@ class UnboundedQueue(Rule):
                 f"`{qualified}({given})` is unbounded (a `maxsize` of 0 or less means no "
                 f"limit), {cost}"
             )
-        self.report(call, message, fix=self._fix(call, maxsize))
+        self.report(
+            call,
+            message,
+            fix=self._fix(call, maxsize),
+            confidence=Confidence.HIGH,
+            provenance=provenance.fed_in_loop(self, call),
+        )
 
     def _report_simple_queue(self, call: cst.Call, qualified: str) -> None:
         size = self.settings.queue_maxsize
@@ -732,6 +783,8 @@ class UnboundedQueue(Rule):
             f"`{qualified}()` cannot be bounded, so producers can outrun consumers until "
             "memory runs out",
             suggestion=f"Use `queue.Queue(maxsize={size})`, whose `put` waits when it is full",
+            confidence=Confidence.HIGH,
+            provenance=provenance.fed_in_loop(self, call),
         )
 
     def _report_deque(self, creation: _Creation, adder: _Function, taker: _Function) -> None:

@@ -7,7 +7,6 @@ import functools
 
 import libcst as cst
 
-from memlint.diagnostics import Confidence
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import astindex, context, fanout, names
 
@@ -550,6 +549,5 @@ class GatherUnbounded(Rule):
                 f"Bound the tasks in flight: `sem = asyncio.Semaphore({threshold})` and "
                 f"`async with sem:` around each call, or gather in batches of {threshold}"
             )
-        # A collection filled in a loop may be drained in ways the analysis cannot see.
-        confidence = Confidence.MEDIUM if source.kind == "fill" else Confidence.HIGH
-        self.report(node, message, suggestion=suggestion, confidence=confidence)
+        # Medium (the class's): the fan-out is as wide as its input, whose size is not known.
+        self.report(node, message, suggestion=suggestion)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Union
 import libcst as cst
 from libcst.metadata import GlobalScope, PositionProvider, ScopeProvider
 
+from memlint.diagnostics import Confidence
 from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import astindex, bindings, context, names, types
@@ -469,6 +470,8 @@ class StringDoubling(Rule):
     code = "MEM401"
     name = "string-doubling"
     summary = "A string, bytes, list or tuple that doubles or multiplies itself in a loop"
+    # Doubling in a loop grows exponentially whatever the input: high by itself.
+    confidence = Confidence.HIGH
     trigger_pattern = _TRIGGER
     # Every shape multiplies or adds: `*=`, `+=`, `= ... *`, `= ... +`.
     trigger_literals = ("*", "+")

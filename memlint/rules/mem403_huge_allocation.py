@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
 
+from memlint.diagnostics import Confidence
 from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import astindex, bindings, names
@@ -165,6 +166,8 @@ class HugeAllocation(Rule):
     code = "MEM403"
     name = "huge-allocation"
     summary = "An allocation whose constant size is at or above the allocation threshold"
+    # The size is folded from constants, not guessed: the allocation is certain.
+    confidence = Confidence.HIGH
     options = ("allocation_threshold",)
     # No word covers `[0] * N` or `" " * N`: the builtins it calls, `numpy` (its calls are
     # resolved through an import that names it), or a `*` next to the end or start of a

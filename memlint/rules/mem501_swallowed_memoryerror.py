@@ -10,10 +10,10 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import Assignment, GlobalScope, PositionProvider, ScopeProvider
 
-from memlint.diagnostics import Applicability
+from memlint.diagnostics import Applicability, Confidence
 from memlint.regions import Reach
 from memlint.rule import FixSpec, Invalid, Rule, Valid
-from memlint.semantic import astindex, context, names
+from memlint.semantic import astindex, context, names, provenance
 
 if TYPE_CHECKING:
     from memlint.settings import Settings
@@ -26,6 +26,17 @@ _TESTCASE_EXITS = m.Call(
 )
 # `E = F = MemoryError` chains are followed this far (and no further, so cycles end).
 _ALIAS_DEPTH = 4
+# Parsers and compilers that raise MemoryError (not RecursionError) for code nested too
+# deeply: a handler around them catches "too deep", not "out of memory".
+_PARSERS = frozenset(
+    {
+        "builtins.compile",
+        "builtins.eval",
+        "builtins.exec",
+        "ast.parse",
+        "ast.literal_eval",
+    }
+)
 
 _Try = Union[cst.Try, cst.TryStar]
 _Escape = Union[cst.Return, cst.Break, cst.Continue]
@@ -212,6 +223,11 @@ class SwallowedMemoryError(Rule):
 
     A class of your own that happens to be called `MemoryError` is not the builtin, and
     `except Exception`, `except BaseException` and bare `except:` are left to other linters.
+
+    A handler around `compile()`, `eval()`, `exec()`, `ast.parse()` or `ast.literal_eval()`
+    is reported with low confidence: CPython's parser raises `MemoryError` for code nested
+    too deeply, so there the error means "too deep", not "out of memory". Findings in test
+    code are low too; the others medium.
 
     ## Why is this bad?
     `MemoryError` means an allocation failed. After it, the process is in a state where
@@ -704,6 +720,33 @@ class SwallowedMemoryError(Rule):
             """,
             applicability=Applicability.UNSAFE,
         ),
+        # Around `compile()` or `ast.parse()`, `MemoryError` means code nested too deeply,
+        # not memory running out: low.
+        Invalid(
+            """
+            import ast
+            def tree(source):
+                try:
+                    return ast.parse(source)
+                except MemoryError:
+                    return None
+            """,
+            confidence=Confidence.LOW,
+            because="guards `ast.parse()`, whose `MemoryError` means deeply nested code",
+        ),
+        # ... a `parse` of your own is not the parser.
+        Invalid(
+            """
+            def parse(source):
+                return source.split()
+            def tree(source):
+                try:
+                    return parse(source)
+                except MemoryError:
+                    return None
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -729,9 +772,11 @@ class SwallowedMemoryError(Rule):
             return
         for handler in node.handlers:
             if handler.type is not None and self._catches(handler.type, _ALIAS_DEPTH):
-                self._check_handler(handler)
+                self._check_handler(handler, node)
 
-    def _check_handler(self, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
+    def _check_handler(
+        self, handler: cst.ExceptHandler | cst.ExceptStarHandler, node: _Try
+    ) -> None:
         if _suite_terminates(handler.body, self._is_exit):
             return
         escapes = _escapes(handler.body)
@@ -741,11 +786,25 @@ class SwallowedMemoryError(Rule):
             f"`{keyword}` handler for `MemoryError` {how} instead of re-raising, so the "
             "process keeps running in a state where any allocation can fail"
         )
+        guarded = self._guarded_parser(node)
         if escapes:
             suggestion = "End every path through the handler with `raise` so the error propagates"
-            self.report(handler, message, suggestion=suggestion)
+            self.report(handler, message, suggestion=suggestion, provenance=guarded)
             return
-        self.report(handler, message, fix=self._fix(handler.body))
+        self.report(handler, message, fix=self._fix(handler.body), provenance=guarded)
+
+    def _guarded_parser(self, node: _Try) -> provenance.Provenance | None:
+        """Bounded when the `try` body calls `compile()`, `ast.parse()` and the like, whose
+        `MemoryError` says the code is nested too deeply, not that memory ran out."""
+        for call in m.findall(node.body, m.Call()):
+            assert isinstance(call, cst.Call)
+            parser = names.resolves_to(self, call, _PARSERS)
+            if parser is not None:
+                shown = parser.removeprefix("builtins.")
+                return provenance.bounded(
+                    f"guards `{shown}()`, whose `MemoryError` means deeply nested code"
+                )
+        return None
 
     # -- names -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal, Union
 import libcst as cst
 from libcst.metadata import Assignment, PositionProvider, Scope, ScopeProvider
 
+from memlint.diagnostics import Confidence
 from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import astindex, context, names
@@ -504,6 +505,8 @@ class UnboundedRecursion(Rule):
     code = "MEM601"
     name = "unbounded-recursion"
     summary = "A function that calls itself on every path before it can return"
+    # With no base case the recursion never ends, whatever the input: high by itself.
+    confidence = Confidence.HIGH
     # No word is telling: any name can call itself. `ast_candidate` is the cheap evidence.
     triggers = ()
     METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider, *names.PROVIDERS)
