@@ -48,6 +48,8 @@ _FILE_CALLS = frozenset(
         "tokenize.open",
     }
 )
+# Shared: `semantic.provenance` follows the path or stream these calls are given.
+FILE_CALLS = _FILE_CALLS
 _STDIN = frozenset({"sys.stdin", "sys.stdin.buffer", "sys.__stdin__", "sys.__stdin__.buffer"})
 # Calls whose result may have a `read` but is not a file: data already in memory, network
 # responses and connections, processes, archives (whose members are opened separately).

@@ -17,7 +17,7 @@ from libcst.metadata import PositionProvider
 
 from memlint.diagnostics import Confidence
 from memlint.fixes import LineIndex
-from memlint.semantic import astindex, names
+from memlint.semantic import astindex, files, names
 
 
 class Kind(str, enum.Enum):
@@ -198,42 +198,16 @@ def says_data(name: str) -> bool:
 
 # -- calls -------------------------------------------------------------------------------------
 
-# Calls that open (or connect to) the file named by an argument: where, by position and
-# keyword. Wrappers of a stream (`io.TextIOWrapper(f)`) take the stream the same way.
-_OPENERS: dict[str, tuple[int, tuple[str, ...]]] = {
-    name: (0, ("file", "filename", "fileobj", "name", "path", "fp", "f", "database", "buffer"))
-    for name in (
-        "builtins.open",
-        "io.open",
-        "io.open_code",
-        "codecs.open",
-        "gzip.open",
-        "gzip.GzipFile",
-        "bz2.open",
-        "bz2.BZ2File",
-        "lzma.open",
-        "lzma.LZMAFile",
-        "tokenize.open",
-        "os.open",
-        "os.fdopen",
-        "io.FileIO",
-        "io.TextIOWrapper",
-        "io.BufferedReader",
-        "io.BufferedRandom",
-        "contextlib.closing",
-        "sqlite3.connect",
-        "shelve.open",
-        "dbm.open",
-        "tarfile.open",
-        "zipfile.ZipFile",
-        "csv.reader",
-        "csv.DictReader",
-        "json.load",
-        "codecs.getreader",
-        "getopt.getopt",
-        "getopt.gnu_getopt",
-    )
-}
+# Calls that open (or connect to) the file or stream given as their first argument (or by
+# one of these keywords): the file-opening calls `files` knows (the temporary files among
+# them are sources of their own, decided first), and wrappers that read what they are given.
+_OPENERS = files.FILE_CALLS | _names(
+    """
+    contextlib.closing sqlite3.connect shelve.open dbm.open tarfile.open zipfile.ZipFile
+    csv.reader csv.DictReader json.load codecs.getreader getopt.getopt getopt.gnu_getopt
+    """
+)
+_OPENED = ("file", "filename", "fileobj", "name", "path", "fp", "f", "database", "buffer")
 _PATH_MAKERS = _names(
     """
         pathlib.Path pathlib.PurePath pathlib.PosixPath pathlib.WindowsPath
@@ -855,8 +829,7 @@ class _Tracer:
                 inner = self.source(folder, chain, False) if folder is not None else UNKNOWN
                 return _listing(inner, f"{_LISTINGS[name]}()")
             if name in _OPENERS:
-                index, keywords = _OPENERS[name]
-                target = _positional_or_keyword(call, index, keywords)
+                target = _positional_or_keyword(call, 0, _OPENED)
                 return self.source(target, chain, False) if target is not None else UNKNOWN
         if qualified & _PATH_MAKERS:
             return self._join(list(call.args), chain)
