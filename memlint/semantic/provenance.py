@@ -7,7 +7,7 @@ import bisect
 import enum
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -319,8 +319,18 @@ class _Names:
     outer: set[str] = field(default_factory=set)
 
 
+@dataclass
+class _Statement:
+    """One top-level statement, indexed: each node's parent, and the nodes a libcst
+    position can name (expressions and defs) by where they start."""
+
+    parents: dict[int, ast.AST]
+    starts: dict[tuple[int, int], list[ast.AST]]
+
+
 class _Flow:
-    """A file's CPython tree, indexed (lazily) for following values: kept on the tree."""
+    """A file's CPython tree, indexed (lazily, a top-level statement at a time) for
+    following values: kept on the tree."""
 
     def __init__(self, tree: ast.Module, text: str) -> None:
         self.tree = tree
@@ -328,9 +338,10 @@ class _Flow:
         self.lines = LineIndex(text)
         self.text = text
         self._starts = [_first_line(node) for node in tree.body]
+        self._statements: dict[int, _Statement] = {}
         self._names: dict[int, _Names] = {}
-        self._callers: dict[str, list[tuple[ast.Call, list[ast.AST]]]] | None = None
-        self._parents: dict[int, list[ast.AST]] = {}
+        self._callers: dict[str, list[ast.Call]] | None = None
+        self._assigned: dict[int, dict[str, list[tuple[ast.expr, ast.AST | None]]]] = {}
 
     # -- from libcst to CPython's tree -----------------------------------------------------
 
@@ -341,32 +352,61 @@ class _Flow:
         text = self.text[starts[line - 1] : starts[line - 1] + column]
         return column if text.isascii() else len(text.encode("utf-8"))
 
-    def locate(
-        self, start: tuple[int, int], end: tuple[int, int]
-    ) -> tuple[ast.AST, list[ast.AST]] | None:
-        """The node of CPython's tree at libcst's position (1-based line, 0-based character
-        column) and its ancestors, outermost first."""
-        line = start[0]
+    def _statement_at(self, line: int) -> int | None:
+        """The index of the top-level statement that holds `line`."""
         at = bisect.bisect_right(self._starts, line) - 1
         if at < 0:
             return None
         top = self.tree.body[at]
-        if line > (top.end_lineno or top.lineno):
+        return at if line <= (top.end_lineno or top.lineno) else None
+
+    def _statement(self, at: int) -> _Statement:
+        found = self._statements.get(at)
+        if found is None:
+            top = self.tree.body[at]
+            found = _Statement({id(top): self.tree}, {})
+            for node in ast.walk(top):
+                if isinstance(node, (ast.expr, *_FUNCTIONS)):
+                    found.starts.setdefault((node.lineno, node.col_offset), []).append(node)
+                for child in ast.iter_child_nodes(node):
+                    found.parents[id(child)] = node
+            self._statements[at] = found
+        return found
+
+    def locate(
+        self, start: tuple[int, int], end: tuple[int, int]
+    ) -> tuple[ast.AST, list[ast.AST]] | None:
+        """The node of CPython's tree at libcst's position (1-based line, 0-based character
+        column) and its ancestors, outermost first: the expression or def that starts
+        there and ends there, else the longest that ends before."""
+        at = self._statement_at(start[0])
+        if at is None:
             return None
-        key = (line, self._byte_column(*start))
+        statement = self._statement(at)
+        key = (start[0], self._byte_column(*start))
         end_key = (end[0], self._byte_column(*end))
-        best: tuple[ast.AST, list[ast.AST]] | None = None
-        for node, ancestors in _walk(top, [self.tree]):
-            if not isinstance(node, (ast.expr, *_FUNCTIONS)):
-                continue  # an expression statement starts and ends where its value does
-            if (node.lineno, node.col_offset) != key:
-                continue
-            node_end = _end(node)
-            if node_end == end_key:
-                return node, ancestors
-            if node_end < end_key and (best is None or node_end > _end(best[0])):
-                best = (node, ancestors)
-        return best
+        candidates = [n for n in statement.starts.get(key, []) if _end(n) <= end_key]
+        if not candidates:
+            return None
+        node = max(candidates, key=_end)
+        return node, self._ancestors(node, statement)
+
+    def _ancestors(self, node: ast.AST, statement: _Statement) -> list[ast.AST]:
+        found: list[ast.AST] = []
+        current = statement.parents.get(id(node))
+        while current is not None:
+            found.append(current)
+            current = statement.parents.get(id(current))
+        found.reverse()
+        return found
+
+    def parents_of(self, node: ast.AST) -> list[ast.AST]:
+        """The ancestors of a node of the tree, outermost (the module) first."""
+        line = getattr(node, "lineno", None)
+        at = self._statement_at(line) if line is not None else None
+        if at is None:
+            return [self.tree]
+        return self._ancestors(node, self._statement(at))
 
     # -- scopes ----------------------------------------------------------------------------
 
@@ -392,33 +432,25 @@ class _Flow:
                 return found.bindings[name]
         return None
 
-    def parents_of(self, node: ast.AST) -> list[ast.AST]:
-        """The ancestors of a def or lambda of the tree, outermost (the module) first."""
-        cached = self._parents.get(id(node))
-        if cached is not None:
-            return cached
-        ancestors: list[ast.AST] = [self.tree]
-        line = getattr(node, "lineno", None)
-        at = bisect.bisect_right(self._starts, line) - 1 if line is not None else -1
-        if at >= 0:
-            for candidate, above in _walk(self.tree.body[at], [self.tree]):
-                if candidate is node:
-                    ancestors = above
-                    break
-        self._parents[id(node)] = ancestors
-        return ancestors
-
-    def callers(self, name: str) -> list[tuple[ast.Call, list[ast.AST]]]:
-        """The calls whose callee is spelled `name` or `<x>.name`, with their ancestors."""
+    def callers(self, name: str) -> list[ast.Call]:
+        """The calls whose callee is spelled `name` or `<x>.name`."""
         if self._callers is None:
             self._callers = {}
-            for node, ancestors in _walk(self.tree, []):
-                if isinstance(node, ast.Call):
-                    func = node.func
-                    key = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-                    if key is not None:
-                        self._callers.setdefault(key, []).append((node, ancestors))
+            for call in astindex.nodes(self.tree, ast.Call):
+                func = call.func
+                key = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if key is not None:
+                    self._callers.setdefault(key, []).append(call)
         return self._callers.get(name, [])
+
+    def assigned(self, klass: ast.ClassDef, attr: str) -> list[tuple[ast.expr, ast.AST | None]]:
+        """What the class assigns to `self.<attr>` in its methods (with the method), and to
+        `<attr>` in its body (with None): worked out once per class."""
+        found = self._assigned.get(id(klass))
+        if found is None:
+            found = _self_assignments(klass)
+            self._assigned[id(klass)] = found
+        return found.get(attr, [])
 
 
 def _first_line(node: ast.stmt) -> int:
@@ -428,16 +460,6 @@ def _first_line(node: ast.stmt) -> int:
 
 def _end(node: ast.AST) -> tuple[int, int]:
     return getattr(node, "end_lineno", 0), getattr(node, "end_col_offset", 0)
-
-
-def _walk(node: ast.AST, ancestors: list[ast.AST]) -> Iterator[tuple[ast.AST, list[ast.AST]]]:
-    """Every node under `node` (itself included) with its ancestors, depth first."""
-    stack: list[tuple[ast.AST, list[ast.AST]]] = [(node, ancestors)]
-    while stack:
-        current, above = stack.pop()
-        yield current, above
-        inner = [*above, current]
-        stack.extend((child, inner) for child in reversed(list(ast.iter_child_nodes(current))))
 
 
 def _collect(scope: _Scope) -> _Names:
@@ -665,7 +687,9 @@ class _Tracer:
         if from_callers.kind is Kind.UNBOUNDED:
             return from_callers
         public = _public(function, owner, ancestors)
-        if public and says_data(arg.arg):
+        # `read_config(path)`: the function's name says configuration, its parameter's data;
+        # names are no proof either way.
+        if public and says_data(arg.arg) and not _CONFIG_WORDS.intersection(_words(function.name)):
             shown = (
                 function.name
                 if owner is None or isinstance(owner, ast.Module)
@@ -700,9 +724,10 @@ class _Tracer:
         found: list[Provenance] = []
         self.hops += 1
         try:
-            for call, ancestors in self.flow.callers(callee):
+            for call in self.flow.callers(callee):
                 if not _calls(call, function, owner, method):
                     continue
+                ancestors = self.flow.parents_of(call)
                 value = _argument_for(call, arg, positional, arguments)
                 if value is _STARRED:
                     return UNKNOWN
@@ -766,8 +791,11 @@ class _Tracer:
         self.seen.add(key)
         try:
             found = []
-            for value, method in _self_assignments(owner, attr):
-                scopes = self._chain_of(method) if method is not None else [*_scopes(ancestors)]
+            for value, method in self.flow.assigned(owner, attr):
+                if isinstance(method, _FUNCTIONS):
+                    scopes = self._chain_of(method)
+                else:
+                    scopes = _scopes(ancestors)
                 found.append(self.source(value, scopes, data))
             return _any_of(found)
         finally:
@@ -1134,22 +1162,20 @@ def _default_of(arg: ast.arg, arguments: ast.arguments) -> ast.expr | None:
     return None
 
 
-def _self_assignments(
-    klass: ast.ClassDef, attr: str
-) -> list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef | None]]:
-    """`self.<attr> = value` in the methods of `klass`, and `<attr> = value` in its body."""
-    found: list[tuple[ast.expr, ast.FunctionDef | ast.AsyncFunctionDef | None]] = []
+def _self_assignments(klass: ast.ClassDef) -> dict[str, list[tuple[ast.expr, ast.AST | None]]]:
+    """`self.<attr> = value` in the methods of `klass` (with the method), and
+    `<attr> = value` in its body (with None), by attribute."""
+    found: dict[str, list[tuple[ast.expr, ast.AST | None]]] = {}
     for statement in klass.body:
-        if isinstance(statement, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == attr for t in statement.targets
-        ):
-            found.append((statement.value, None))
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append((statement.value, None))
         if not isinstance(statement, _FUNCTIONS) or not statement.args.args:
             continue
         first = statement.args.args[0].arg
         for node in ast.walk(statement):
             targets: list[ast.expr] = []
-            value: ast.expr | None = None
             if isinstance(node, ast.Assign):
                 targets, value = node.targets, node.value
             elif isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -1157,12 +1183,10 @@ def _self_assignments(
             for target in targets:
                 if (
                     isinstance(target, ast.Attribute)
-                    and target.attr == attr
                     and isinstance(target.value, ast.Name)
                     and target.value.id == first
-                    and value is not None
                 ):
-                    found.append((value, statement))
+                    found.setdefault(target.attr, []).append((value, statement))
     return found
 
 
