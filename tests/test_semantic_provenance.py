@@ -257,6 +257,7 @@ def test_click_and_request_parameters_are_unbounded() -> None:
         ("config_path", False),
         ("settings_file", False),
         ("version_file", False),
+        ("pth_file", False),
         ("name", False),
         ("key", False),
     ],
@@ -280,6 +281,7 @@ def test_public_parameters_named_for_data_are_unbounded() -> None:
         "def load(config_path):\n    config_path",  # says config: no proof either way
         "def load(name):\n    name",  # says nothing
         "def read_config(path):\n    path",  # the function's name says configuration
+        "class PyEnvCfg:\n    def load(self, path):\n        path",  # so does the class's
         "def _load(path):\n    path",  # private: its callers decide, and there are none
         "class _Store:\n    def load(self, path):\n        path",  # a private class's
         "def outer():\n    def load(path):\n        path",  # nested: not public

@@ -161,7 +161,7 @@ _DATA_WORDS = _names(
 _CONFIG_WORDS = _names(
     """
         config configs conf cfg settings setting ini toml version manifest metadata meta
-        pyproject setup env rc options opts prefs preferences
+        pyproject setup env rc options opts prefs preferences pth
     """
 )
 _REQUEST_NAMES = frozenset({"request", "req", "upload", "uploaded_file", "upload_file"})
@@ -687,9 +687,10 @@ class _Tracer:
         if from_callers.kind is Kind.UNBOUNDED:
             return from_callers
         public = _public(function, owner, ancestors)
-        # `read_config(path)`: the function's name says configuration, its parameter's data;
-        # names are no proof either way.
-        if public and says_data(arg.arg) and not _CONFIG_WORDS.intersection(_words(function.name)):
+        # `read_config(path)`, `PyEnvCfg.from_file(path)`: the function's or the class's name
+        # says configuration, the parameter's data; names are no proof either way.
+        named = _words(function.name) + _words(getattr(owner, "name", ""))
+        if public and says_data(arg.arg) and not _CONFIG_WORDS.intersection(named):
             shown = (
                 function.name
                 if owner is None or isinstance(owner, ast.Module)
