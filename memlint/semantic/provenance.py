@@ -132,8 +132,8 @@ def _file_name(text: str, whole: bool) -> Provenance:
             if text == folder or text.startswith(folder + "/"):
                 shown = _shown(text) + ("..." if text.endswith("/") else "")
                 return bounded(f"reads `{shown}`, a small system file", "system")
-        if text in ("/dev/stdin", "-"):
-            return unbounded("reads standard input") if text != "-" else UNKNOWN
+        if text == "/dev/stdin":
+            return unbounded("reads standard input")
     name = re.split(r"[\\/]", text)[-1]
     lowered = name.lower()
     if whole and (lowered in _CONFIG_NAMES or _CONFIG_PATTERNS.match(lowered)):
@@ -638,13 +638,11 @@ class _Tracer:
             return UNKNOWN
         self.seen.add(key)
         try:
-            return _any_of(
-                [self._binding(binding, name.id, data) for binding in found], drop_none=True
-            )
+            return _any_of([self._binding(binding, data) for binding in found], drop_none=True)
         finally:
             self.seen.discard(key)
 
-    def _binding(self, binding: _Binding, name: str, data: bool) -> Provenance | None:
+    def _binding(self, binding: _Binding, data: bool) -> Provenance | None:
         node = binding.node
         chain = self._chain_of(binding.scope)
         if binding.kind in ("value", "part", "with"):
