@@ -259,6 +259,8 @@ class Heads:
 
     imported: Mapping[str, frozenset[str]]  # head -> the meanings its imports give it
     other: frozenset[str]  # heads bound otherwise, or read before their import
+    # Heads bound by an import anywhere (a def's own import included).
+    ever_imported: frozenset[str]
     star: bool
 
     @classmethod
@@ -271,28 +273,8 @@ class Heads:
 
     @classmethod
     def _read(cls, tree: ast.Module) -> Heads:
-        other: set[str] = set()
-        for node in astindex.nodes(tree, ast.Name):
-            if not isinstance(node.ctx, ast.Load):
-                other.add(node.id)
-        for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-            other.update(node.name for node in astindex.nodes(tree, kind))  # type: ignore[attr-defined]
-        other.update(node.arg for node in astindex.nodes(tree, ast.arg))
-        other.update(h.name for h in astindex.nodes(tree, ast.ExceptHandler) if h.name)
-        for kind in (ast.Global, ast.Nonlocal):
-            for statement in astindex.nodes(tree, kind):
-                other.update(statement.names)  # type: ignore[attr-defined]
-        for pattern in astindex.nodes(tree, ast.MatchAs):
-            other.update([pattern.name] if pattern.name else [])
-        for star in astindex.nodes(tree, ast.MatchStar):
-            other.update([star.name] if star.name else [])
-        for mapping in astindex.nodes(tree, ast.MatchMapping):
-            other.update([mapping.rest] if mapping.rest else [])
-        for kind_name in ("TypeVar", "ParamSpec", "TypeVarTuple"):  # Python 3.12 type params
-            kind = getattr(ast, kind_name, None)
-            if kind is not None:
-                other.update(getattr(node, "name", "") for node in astindex.nodes(tree, kind))
-        imported, star = _module_imports(tree, other)
+        other = _bound_otherwise(tree)
+        imported, ever_imported, star = _module_imports(tree, other)
         reads = _first_reads(tree)
         for head, (last_line, _) in list(imported.items()):
             if reads.get(head, last_line + 1) <= last_line:
@@ -300,6 +282,7 @@ class Heads:
         return cls(
             {head: meanings for head, (_, meanings) in imported.items() if head not in other},
             frozenset(other),
+            frozenset(ever_imported),
             star,
         )
 
@@ -315,9 +298,14 @@ class Heads:
                 node = node.value
             else:
                 node = node.func if isinstance(node, cst.Call) else node.value
-        if not isinstance(node, cst.Name) or node.value in self.other:
+        if not isinstance(node, cst.Name):
             return None
         head = node.value
+        if head in self.other:
+            # Bound here and there, never by an import, and no builtin's name: whatever
+            # binding it reaches is a local one (libcst's LOCAL names are not reported).
+            local = head not in self.ever_imported and not hasattr(builtins, head)
+            return frozenset() if local else None
         meanings = self.imported.get(head)
         if meanings is None:
             return frozenset({f"builtins.{head}"}) if hasattr(builtins, head) else frozenset()
@@ -328,15 +316,47 @@ class Heads:
 _HEADS = "_memlint_heads"
 
 
+def _bound_otherwise(tree: ast.Module) -> set[str]:
+    """Every name the module binds other than by an import: assignments of every kind,
+    `del`, defs, classes, parameters, `except ... as`, `global`/`nonlocal`, match captures
+    and (3.12) type parameters."""
+    other = {
+        node.id for node in astindex.nodes(tree, ast.Name) if not isinstance(node.ctx, ast.Load)
+    }
+    defs: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = [
+        *astindex.nodes(tree, ast.FunctionDef),
+        *astindex.nodes(tree, ast.AsyncFunctionDef),
+        *astindex.nodes(tree, ast.ClassDef),
+    ]
+    other.update(node.name for node in defs)
+    other.update(node.arg for node in astindex.nodes(tree, ast.arg))
+    other.update(h.name for h in astindex.nodes(tree, ast.ExceptHandler) if h.name)
+    declared: list[ast.Global | ast.Nonlocal] = [
+        *astindex.nodes(tree, ast.Global),
+        *astindex.nodes(tree, ast.Nonlocal),
+    ]
+    for statement in declared:
+        other.update(statement.names)
+    captures: list[str | None] = [p.name for p in astindex.nodes(tree, ast.MatchAs)]
+    captures += [p.name for p in astindex.nodes(tree, ast.MatchStar)]
+    captures += [p.rest for p in astindex.nodes(tree, ast.MatchMapping)]
+    other.update(name for name in captures if name)
+    for kind_name in ("TypeVar", "ParamSpec", "TypeVarTuple"):  # Python 3.12 type parameters
+        kind = getattr(ast, kind_name, None)
+        if kind is not None:
+            other.update(getattr(node, "name", "") for node in astindex.nodes(tree, kind))
+    return other
+
+
 def _module_imports(
     tree: ast.Module, other: set[str]
-) -> tuple[dict[str, tuple[int, frozenset[str]]], bool]:
+) -> tuple[dict[str, tuple[int, frozenset[str]]], set[str], bool]:
     """Each head bound by imports at module level: the last line of those imports and the
     meanings they give it. A head also imported inside a def or class, or by a dotted
     `import a.b` beside another kind of import, goes to `other`."""
     found: dict[str, tuple[int, set[str]]] = {}
     dotted: set[str] = set()
-    plain: set[str] = set()
+    ever: set[str] = set()
     star = False
     nested = _nested_lines(tree)
     imports: list[ast.Import | ast.ImportFrom] = [
@@ -352,7 +372,8 @@ def _module_imports(
             if isinstance(node, ast.Import) and alias.asname is None:
                 head = alias.name.split(".", 1)[0]
                 meaning = head
-                (dotted if "." in alias.name else plain).add(head)
+                if "." in alias.name:
+                    dotted.add(head)
             else:
                 head = alias.asname or alias.name
                 if isinstance(node, ast.Import):
@@ -360,7 +381,7 @@ def _module_imports(
                 else:
                     module = "." * node.level + (node.module or "")
                     meaning = f"{module}.{alias.name}" if node.module else module + alias.name
-                plain.add(head)
+            ever.add(head)
             if inside:
                 other.add(head)
                 continue
@@ -372,7 +393,8 @@ def _module_imports(
     for head in dotted:
         if head in found and found[head][1] != {head}:
             other.add(head)
-    return {head: (last, frozenset(meanings)) for head, (last, meanings) in found.items()}, star
+    meanings_of = {head: (last, frozenset(meanings)) for head, (last, meanings) in found.items()}
+    return meanings_of, ever, star
 
 
 def _nested_lines(tree: ast.Module) -> list[tuple[int, int]]:
