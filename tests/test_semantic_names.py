@@ -424,7 +424,9 @@ def test_heads_leave_the_tricky_names_to_libcst() -> None:
     assert answer("x = json\nimport json\n", "json.loads") is None  # read before its import
     assert answer("def f():\n    import json\n", "json") is None  # imported in a def
     assert answer("try:\n    import json\nexcept ImportError:\n    json = None\n", "json") is None
-    assert answer("from os import *\n", "path") is None  # libcst binds nothing through it
+    # libcst binds nothing through a star import: `path` is nothing, `open` the builtin.
+    assert answer("from os import *\n", "path") == frozenset()
+    assert answer("from os import *\n", "open") == {"builtins.open"}
     assert answer("def f(list):\n    pass\n", "list") is None  # a builtin's name, shadowed
 
 

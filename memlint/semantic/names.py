@@ -261,7 +261,6 @@ class Heads:
     other: frozenset[str]  # heads bound otherwise, or read before their import
     # Heads bound by an import anywhere (a def's own import included).
     ever_imported: frozenset[str]
-    star: bool
 
     @classmethod
     def of(cls, tree: ast.Module) -> Heads:
@@ -274,7 +273,7 @@ class Heads:
     @classmethod
     def _read(cls, tree: ast.Module) -> Heads:
         other = _bound_otherwise(tree)
-        imported, ever_imported, star = _module_imports(tree, other)
+        imported, ever_imported = _module_imports(tree, other)
         reads = _first_reads(tree)
         for head, (last_line, _) in list(imported.items()):
             if reads.get(head, last_line + 1) <= last_line:
@@ -283,14 +282,12 @@ class Heads:
             {head: meanings for head, (_, meanings) in imported.items() if head not in other},
             frozenset(other),
             frozenset(ever_imported),
-            star,
         )
 
     def qualified_names(self, node: cst.CSTNode) -> frozenset[str] | None:
         """QualifiedNameProvider's imported and builtin names of a name or attribute chain
-        (through calls and subscripts, as libcst reads it); None when not simple."""
-        if self.star:
-            return None
+        (through calls and subscripts, as libcst reads it); None when not simple. A star
+        import changes nothing: libcst records no binding for it."""
         parts: list[str] = []
         while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
             if isinstance(node, cst.Attribute):
@@ -350,14 +347,14 @@ def _bound_otherwise(tree: ast.Module) -> set[str]:
 
 def _module_imports(
     tree: ast.Module, other: set[str]
-) -> tuple[dict[str, tuple[int, frozenset[str]]], set[str], bool]:
+) -> tuple[dict[str, tuple[int, frozenset[str]]], set[str]]:
     """Each head bound by imports at module level: the last line of those imports and the
-    meanings they give it. A head also imported inside a def or class, or by a dotted
-    `import a.b` beside another kind of import, goes to `other`."""
+    meanings they give it; and every head some import binds. A head also imported inside a
+    def or class, or by a dotted `import a.b` beside another kind of import, goes to
+    `other`. `from m import *` binds nothing, for libcst as here."""
     found: dict[str, tuple[int, set[str]]] = {}
     dotted: set[str] = set()
     ever: set[str] = set()
-    star = False
     nested = _nested_lines(tree)
     imports: list[ast.Import | ast.ImportFrom] = [
         *astindex.nodes(tree, ast.Import),
@@ -367,7 +364,6 @@ def _module_imports(
         inside = any(first <= node.lineno <= last for first, last in nested)
         for alias in node.names:
             if alias.name == "*":
-                star = True
                 continue
             if isinstance(node, ast.Import) and alias.asname is None:
                 head = alias.name.split(".", 1)[0]
@@ -394,7 +390,7 @@ def _module_imports(
         if head in found and found[head][1] != {head}:
             other.add(head)
     meanings_of = {head: (last, frozenset(meanings)) for head, (last, meanings) in found.items()}
-    return meanings_of, ever, star
+    return meanings_of, ever
 
 
 def _nested_lines(tree: ast.Module) -> list[tuple[int, int]]:
