@@ -582,6 +582,40 @@ class UnboundedQueue(Rule):
             """,
             applicability=Applicability.UNSAFE,
         ),
+        # A comprehension is a loop.
+        Invalid(
+            """
+            import queue
+            pending = queue.SimpleQueue()
+            def enqueue(items):
+                [pending.put_nowait(item) for item in items]
+            """,
+            line=2,
+            confidence=Confidence.HIGH,
+            because="fed by `put()` in a loop",
+        ),
+        # Look-alike: the loop feeds another queue; this one is fed once.
+        Invalid(
+            """
+            import queue
+            log = queue.Queue()
+            def fan(items, out):
+                log.put("start")
+                for item in items:
+                    out.put(item)
+            """,
+            line=2,
+            confidence=Confidence.MEDIUM,
+            fixed="""
+            import queue
+            log = queue.Queue(maxsize=1000)
+            def fan(items, out):
+                log.put("start")
+                for item in items:
+                    out.put(item)
+            """,
+            applicability=Applicability.UNSAFE,
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -7,7 +7,7 @@ import bisect
 import enum
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -342,6 +342,7 @@ class _Flow:
         self._names: dict[int, _Names] = {}
         self._callers: dict[str, list[ast.Call]] | None = None
         self._assigned: dict[int, dict[str, list[tuple[ast.expr, ast.AST | None]]]] = {}
+        self._fed: frozenset[str] | None = None
 
     # -- from libcst to CPython's tree -----------------------------------------------------
 
@@ -451,6 +452,42 @@ class _Flow:
             found = _self_assignments(klass)
             self._assigned[id(klass)] = found
         return found.get(attr, [])
+
+    def fed_in_loops(self) -> frozenset[str]:
+        """The names (`q`) and attributes (`.q`) fed by `put()`/`put_nowait()` inside a
+        loop or comprehension of the module: worked out once per file."""
+        if self._fed is None:
+            fed: set[str] = set()
+            loops: list[ast.For | ast.AsyncFor | ast.While] = [
+                *astindex.nodes(self.tree, ast.For),
+                *astindex.nodes(self.tree, ast.AsyncFor),
+                *astindex.nodes(self.tree, ast.While),
+            ]
+            for loop in loops:
+                for statement in loop.body:
+                    fed.update(_fed(statement))
+            comprehensions: list[ast.ListComp | ast.GeneratorExp | ast.SetComp] = [
+                *astindex.nodes(self.tree, ast.ListComp),
+                *astindex.nodes(self.tree, ast.GeneratorExp),
+                *astindex.nodes(self.tree, ast.SetComp),
+            ]
+            for comprehension in comprehensions:
+                fed.update(_fed(comprehension.elt))
+            self._fed = frozenset(fed)
+        return self._fed
+
+
+def _fed(node: ast.AST) -> Iterator[str]:
+    """The keys (see `_feed_key`) of what `put()`/`put_nowait()` calls under `node` feed."""
+    for inner in ast.walk(node):
+        if (
+            isinstance(inner, ast.Call)
+            and isinstance(inner.func, ast.Attribute)
+            and inner.func.attr in ("put", "put_nowait")
+        ):
+            key = _feed_key(inner.func.value)
+            if key is not None:
+                yield key
 
 
 def _first_line(node: ast.stmt) -> int:
@@ -1265,7 +1302,7 @@ def of_cache(visitor: MetadataDependent, target: cst.CSTNode) -> Provenance:
 
 def fed_in_loop(visitor: MetadataDependent, call: cst.Call) -> Provenance:
     """Unbounded when the queue made by `call`, bound to a name or `self.<attr>`, is fed
-    (`put`, `put_nowait`, `append`) inside a loop or comprehension somewhere in the module."""
+    (`put`, `put_nowait`) inside a loop or comprehension somewhere in the module."""
     located = _located(visitor, call)
     if located is None:
         return UNKNOWN
@@ -1277,31 +1314,8 @@ def fed_in_loop(visitor: MetadataDependent, call: cst.Call) -> Provenance:
     elif isinstance(parent, ast.AnnAssign) and parent.value is node:
         targets = [parent.target]
     keys = {_feed_key(target) for target in targets} - {None}
-    if not keys:
-        return UNKNOWN
-    loops: list[ast.AST] = [  # where a `put` may run many times
-        *astindex.nodes(flow.tree, ast.For),
-        *astindex.nodes(flow.tree, ast.AsyncFor),
-        *astindex.nodes(flow.tree, ast.While),
-        *astindex.nodes(flow.tree, ast.ListComp),
-        *astindex.nodes(flow.tree, ast.GeneratorExp),
-        *astindex.nodes(flow.tree, ast.SetComp),
-    ]
-    for loop in loops:
-        body: list[ast.AST] = (
-            [loop.elt]
-            if isinstance(loop, (ast.ListComp, ast.GeneratorExp, ast.SetComp))
-            else list(getattr(loop, "body", []))
-        )
-        for statement in body:
-            for inner in ast.walk(statement):
-                if (
-                    isinstance(inner, ast.Call)
-                    and isinstance(inner.func, ast.Attribute)
-                    and inner.func.attr in ("put", "put_nowait")
-                    and _feed_key(inner.func.value) in keys
-                ):
-                    return unbounded("fed by `put()` in a loop")
+    if keys & flow.fed_in_loops():
+        return unbounded("fed by `put()` in a loop")
     return UNKNOWN
 
 
