@@ -83,8 +83,16 @@ def _shown(d: Diagnostic) -> str:
     return f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}"
 
 
+def _shown_whole(d: Diagnostic) -> str:
+    """Everything a diagnostic holds that may differ: a confidence, a suggestion or a fix
+    that differs alone would otherwise print as two identical lines."""
+    fix = "no fix" if d.fix is None else f"fix {d.fix!r}"
+    return f"{_shown(d)} ({d.confidence.value}; {d.suggestion!r}; {fix})"
+
+
 def _regions_differ(text: str, path: str, codes: tuple[str, ...]) -> tuple[str, ...]:
-    """What the kept rules report differently when libcst parses only their regions."""
+    """What the kept rules report differently when libcst parses only their regions: every
+    field is compared (confidence, message, suggestion, fix), not just the place."""
     if not codes:
         return ()
     settings = _settings(codes)
@@ -92,8 +100,8 @@ def _regions_differ(text: str, path: str, codes: tuple[str, ...]) -> tuple[str, 
     whole = set(engine.lint_source(text, path, settings, reduce=False).diagnostics)
     return tuple(
         sorted(
-            [f"reduced-only {_shown(d)}" for d in reduced - whole]
-            + [f"whole-only {_shown(d)}" for d in whole - reduced]
+            [f"reduced-only {_shown_whole(d)}" for d in reduced - whole]
+            + [f"whole-only {_shown_whole(d)}" for d in whole - reduced]
         )
     )
 

@@ -8,6 +8,7 @@ fixture and on a fixed sample of the standard library; the whole library is in t
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import sys
 import sysconfig
@@ -16,9 +17,12 @@ from types import ModuleType
 
 import pytest
 
-from memlint import registry
+from memlint import engine, registry
+from memlint.diagnostics import Confidence
 from memlint.rules.mem402_concat_in_loop import ConcatInLoop
 from memlint.rules.mem601_unbounded_recursion import UnboundedRecursion
+from memlint.semantic import provenance
+from memlint.settings import Settings
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = sorted((ROOT / "fixtures" / "rules").glob("MEM*.py"))
@@ -81,3 +85,48 @@ def test_a_stdlib_sample_hides_nothing() -> None:
     assert sum(report.skipped.values()) > len(sample)  # the filter did skip rules here
     assert report.hidden == []
     assert report.differ == []
+
+
+# `main` holds no candidate, so libcst sees `pass` for its body in the regions run; the
+# argument it passes decides the finding's provenance.
+_CALLER_ELSEWHERE = """\
+import sys
+
+
+def main():
+    count(sys.argv[1])
+
+
+def count(name):
+    with open(name) as f:
+        return len(f.read().splitlines())
+"""
+
+
+def test_provenance_reads_the_whole_file_in_the_regions_run(tmp_path: Path) -> None:
+    path = tmp_path / "tool.py"
+    path.write_text(_CALLER_ELSEWHERE)
+    check = soundness.check_file(str(path), ["MEM101"])
+    assert check == soundness.FileCheck(str(path))
+    (finding,) = engine.lint_source(_CALLER_ELSEWHERE, str(path), Settings()).diagnostics
+    assert finding.confidence is Confidence.HIGH
+    assert finding.message.endswith("(`sys.argv`)")
+
+
+def test_a_confidence_that_differs_in_the_regions_run_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A provenance that followed values through the code libcst parsed, not the whole
+    # file's tree, would lose `main`'s call in the regions run.
+    def reduced_flow(context: engine.FileContext) -> provenance._Flow:
+        code = context.module.code
+        return provenance._Flow(ast.parse(code), code)
+
+    monkeypatch.setattr(provenance, "_flow", reduced_flow)
+    path = tmp_path / "tool.py"
+    path.write_text(_CALLER_ELSEWHERE)
+    check = soundness.check_file(str(path), ["MEM101"])
+    assert len(check.differ) == 2
+    reduced, whole = sorted(check.differ)
+    assert reduced.startswith("reduced-only ") and "(medium;" in reduced
+    assert whole.startswith("whole-only ") and "(high;" in whole
