@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import PositionProvider
 
+from memlint.diagnostics import Confidence
 from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import containers
+from memlint.semantic import containers, provenance
 from memlint.semantic.containers import Container, Use
 
 if TYPE_CHECKING:
@@ -98,6 +99,11 @@ class UnboundedMemoDict(Rule):
 
     A container with a public name is flagged like a private one: another module could
     shrink it, but in the corpora swept only tests do.
+
+    The confidence follows the keys a dict or set is filled under: high when they come
+    from outside (a web request, the command line, a public parameter named for data), low
+    when they are a parameter annotated `bool`, an enum or a `Literal` (a few entries at
+    most), medium otherwise. A list grows with every call whatever it is given: medium.
 
     ## Why is this bad?
     A module or class lives as long as the process, and so does everything such a container
@@ -406,6 +412,81 @@ class UnboundedMemoDict(Rule):
             """,
             line=1,
         ),
+        # Keys from outside make the growth certain: high.
+        Invalid(
+            """
+            import sys
+            _sizes = {}
+            def main():
+                for name in sys.argv[1:]:
+                    _sizes[name] = len(name)
+            """,
+            line=2,
+            confidence=Confidence.HIGH,
+            because="its keys come from outside: a path given on the command line (`sys.argv`)",
+        ),
+        Invalid(
+            """
+            from django.http import HttpRequest
+            _seen = set()
+            def track(req: HttpRequest):
+                _seen.add(req.path)
+            """,
+            line=2,
+            confidence=Confidence.HIGH,
+            because="keyed by data from a web request, new on every request",
+        ),
+        # Look-alike: an `argv` of your own is no command line.
+        Invalid(
+            """
+            from .settings import argv
+            _sizes = {}
+            def main():
+                for name in argv:
+                    _sizes[name] = len(name)
+            """,
+            line=2,
+            confidence=Confidence.MEDIUM,
+        ),
+        # Keys of a `bool`, enum or `Literal` parameter: a few entries at most, low.
+        Invalid(
+            """
+            import enum
+            class Theme(enum.Enum):
+                LIGHT = 1
+                DARK = 2
+            _styles = {}
+            def style(theme: Theme):
+                _styles[theme] = render(theme)
+                return _styles[theme]
+            """,
+            line=5,
+            confidence=Confidence.LOW,
+            because="keyed by `theme`, a `bool`, enum or `Literal` parameter, so it keeps a few "
+            "entries",
+        ),
+        # Look-alike: an `int` parameter takes any number of values.
+        Invalid(
+            """
+            _pages = {}
+            def page(number: int):
+                _pages[number] = render(number)
+                return _pages[number]
+            """,
+            line=1,
+            confidence=Confidence.MEDIUM,
+        ),
+        # A list grows with every call whatever its items: its keys say nothing.
+        Invalid(
+            """
+            from typing import Literal
+            _events = []
+            def emit(kind: Literal["start", "stop"]):
+                _events.append(kind)
+            """,
+            line=2,
+            confidence=Confidence.MEDIUM,
+        ),
     )
 
     reach = Reach.FUNCTION
@@ -432,6 +513,8 @@ class UnboundedMemoDict(Rule):
         if container.of_kind("shrink", "rebind", "escape"):
             return
         first = adds[0]
+        keys = self._keys(container, adds)
+        unbounded = keys is not None and keys.kind is provenance.Kind.UNBOUNDED
         level = "class" if container.owner is not None else "module"
         self.report(
             container.statement,
@@ -442,4 +525,17 @@ class UnboundedMemoDict(Rule):
                 "Bound it: `functools.lru_cache(maxsize=...)`, `cachetools.LRUCache`/"
                 "`TTLCache`, or evict entries explicitly"
             ),
+            # Distinct keys from outside (a request, argv) make the growth certain.
+            confidence=Confidence.HIGH if unbounded else None,
+            provenance=keys,
+        )
+
+    def _keys(self, container: Container, adds: list[Use]) -> provenance.Provenance | None:
+        """What the keys it is filled under say of its size: a list grows with every call
+        whatever it is given, a dict or set with every distinct key (see `of_key`)."""
+        if container.kind == "list":
+            return None
+        return provenance.any_of(
+            provenance.of_key(self, use.key) if use.key is not None else provenance.UNKNOWN
+            for use in adds
         )

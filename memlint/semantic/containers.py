@@ -137,6 +137,9 @@ class Use:
     # An add that stores the function's own arguments as given, the shape of a registration
     # API: `X[name] = obj`, `X.setdefault(name, []).append(obj)` (key and value parameters).
     setter: bool = False
+    # What an add files an entry under: the key of `X[key] = v`, `X[key].append(v)` and
+    # `X.setdefault(key, ...)`, the item of `X.add(item)`; None for any other add.
+    key: cst.BaseExpression | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -384,7 +387,22 @@ class _Analysis:
         if setter:
             assert isinstance(function, cst.FunctionDef)
             setter = self._setter(node, self._visible_parameters(function))
-        return Use(node, kind, how, function, runtime, setter)
+        key = self._added_key(node) if kind == "add" else None
+        return Use(node, kind, how, function, runtime, setter, key)
+
+    def _added_key(self, expr: cst.CSTNode) -> cst.BaseExpression | None:
+        """The one key or item an add (at the container `expr`) files its entry under."""
+        parent = self.parents.get(id(expr))
+        if isinstance(parent, cst.Subscript) and len(parent.slice) == 1:
+            index = parent.slice[0].slice
+            return index.value if isinstance(index, cst.Index) else None
+        if not isinstance(parent, cst.Attribute) or parent.attr.value not in ("add", "setdefault"):
+            return None
+        call = self.parents.get(id(parent))
+        if isinstance(call, cst.Call) and call.func is parent and call.args:
+            first = call.args[0]
+            return first.value if not first.star and first.keyword is None else None
+        return None
 
     def _visible_parameters(self, function: cst.FunctionDef) -> frozenset[str]:
         """Its parameters and those of the functions it is nested in (a decorator factory)."""

@@ -641,13 +641,13 @@ class _Tracer:
         if isinstance(expr, ast.Subscript):
             return self.source(expr.value, chain, data)
         if isinstance(expr, ast.IfExp):
-            return _any_of(
+            return any_of(
                 [self.source(expr.body, chain, data), self.source(expr.orelse, chain, data)]
             )
         if isinstance(expr, ast.BoolOp):
-            return _any_of([self.source(value, chain, data) for value in expr.values])
+            return any_of([self.source(value, chain, data) for value in expr.values])
         if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
-            return _any_of([self.source(element, chain, data) for element in expr.elts])
+            return any_of([self.source(element, chain, data) for element in expr.elts])
         if isinstance(expr, ast.JoinedStr):
             return self._formatted(expr, chain)
         if isinstance(expr, ast.BinOp):
@@ -675,7 +675,7 @@ class _Tracer:
             return UNKNOWN
         self.seen.add(key)
         try:
-            return _any_of([self._binding(binding, data) for binding in found], drop_none=True)
+            return any_of([self._binding(binding, data) for binding in found], drop_none=True)
         finally:
             self.seen.discard(key)
 
@@ -833,7 +833,7 @@ class _Tracer:
                 else:
                     scopes = _scopes(ancestors)
                 found.append(self.source(value, scopes, data))
-            return _any_of(found)
+            return any_of(found)
         finally:
             self.seen.discard(key)
 
@@ -915,7 +915,7 @@ class _Tracer:
             return found[0]
         if found[0].kind is Kind.BOUNDED:
             return _folder(found[0])
-        return _any_of(found, unknown_wins=False)
+        return any_of(found, unknown_wins=False)
 
     def _named(self, last: ast.expr) -> Provenance:
         """What the written end of a path's last part says (`f"{d}/setup.cfg"`, `n + ".ini"`)."""
@@ -939,7 +939,7 @@ class _Tracer:
         found = [self.source(part, chain, False) for part in parts]
         if found and found[0].kind is Kind.BOUNDED and isinstance(values[0], ast.FormattedValue):
             return _folder(found[0])
-        return _any_of(found, unknown_wins=False)
+        return any_of(found, unknown_wins=False)
 
     def _binary(self, expr: ast.BinOp, chain: Sequence[_Scope], data: bool) -> Provenance:
         if isinstance(expr.op, ast.Div):
@@ -953,12 +953,12 @@ class _Tracer:
             left = self.source(expr.left, chain, False)
             if left.kind is Kind.BOUNDED:
                 return _folder(left)
-            return _any_of([left, self.source(expr.right, chain, False)], unknown_wins=False)
+            return any_of([left, self.source(expr.right, chain, False)], unknown_wins=False)
         if isinstance(expr.op, ast.Mod):
             named = self._named(expr)
             if named.kind is Kind.BOUNDED:
                 return named
-            return _any_of([self.source(expr.right, chain, False)], unknown_wins=False)
+            return any_of([self.source(expr.right, chain, False)], unknown_wins=False)
         return UNKNOWN
 
     # -- caches ----------------------------------------------------------------------------
@@ -1065,7 +1065,7 @@ def _dotted(expr: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
-def _any_of(
+def any_of(
     found: Iterable[Provenance | None], *, drop_none: bool = False, unknown_wins: bool = True
 ) -> Provenance:
     """One provenance for a value that may be any of several: unbounded if one is, bounded
@@ -1298,6 +1298,34 @@ def of_cache(visitor: MetadataDependent, target: cst.CSTNode) -> Provenance:
     if not isinstance(node, (*_FUNCTIONS, ast.Lambda)):
         return UNKNOWN
     return tracer.cache_key(node, ancestors)
+
+
+def of_key(visitor: MetadataDependent, key: cst.BaseExpression) -> Provenance:
+    """How many distinct keys a container filed under `key` can gain: bounded when `key` is
+    a parameter annotated `bool`, an enum class of this module or a `Literal` (or an
+    `Optional` of those); unbounded when it comes from a source `of_source` calls unbounded
+    (a web request, `sys.argv`, a public parameter named for data); unknown otherwise."""
+    located = _located(visitor, key)
+    if located is None:
+        return UNKNOWN
+    flow, node, ancestors = located
+    tracer = _Tracer(flow)
+    chain = _scopes(ancestors)
+    if isinstance(node, ast.Name):
+        found = flow.bindings(node.id, chain)
+        arg = found[0].node if found and len(found) == 1 and found[0].kind == "param" else None
+        annotation = arg.annotation if isinstance(arg, ast.arg) else None
+        if annotation is not None and tracer._small_type(annotation, chain, 0):
+            return bounded(
+                f"keyed by `{node.id}`, a `bool`, enum or `Literal` parameter, so it keeps a "
+                "few entries"
+            )
+    found_source = tracer.source(node, chain, True)
+    if found_source.kind is not Kind.UNBOUNDED:
+        return UNKNOWN
+    if found_source == _UPLOAD:
+        return unbounded("keyed by data from a web request, new on every request")
+    return unbounded(f"its keys come from outside: {found_source.reason.removeprefix('reads ')}")
 
 
 def fed_in_loop(visitor: MetadataDependent, call: cst.Call) -> Provenance:
