@@ -1159,13 +1159,32 @@ def test_a_baseline_records_held_back_findings_too(project: Path) -> None:
 def test_test_code_is_low_confidence(project: Path) -> None:
     write("tests/test_a.py", LRU)
     write("test_b.py", LRU)
+    write("conftest.py", LRU)
     result = check("--min-confidence", "low", "--format", "json")
     found = json.loads(result.stdout)
     assert [(d["path"], d["confidence"]) for d in found] == [
+        ("conftest.py", "low"),
         ("test_b.py", "low"),
         ("tests/test_a.py", "low"),
     ]
     assert all(d["message"].endswith("; in test code, which runs on small inputs") for d in found)
+
+
+def test_setup_py_is_low_confidence_and_look_alikes_are_not(project: Path) -> None:
+    write("setup.py", LRU)
+    # Shipped code whose names merely look like tests or a build script.
+    write("pkg/testing/helpers.py", LRU)
+    write("pkg/contest.py", LRU)
+    write("pkg/setup_py.py", LRU)
+    result = check("--min-confidence", "low", "--format", "json")
+    found = json.loads(result.stdout)
+    assert [(d["path"], d["confidence"]) for d in found] == [
+        ("pkg/contest.py", "medium"),
+        ("pkg/setup_py.py", "medium"),
+        ("pkg/testing/helpers.py", "medium"),
+        ("setup.py", "low"),
+    ]
+    assert found[-1]["message"].endswith("; in `setup.py`, which runs once at build time")
 
 
 def test_statistics_on_a_clean_tree(project: Path) -> None:

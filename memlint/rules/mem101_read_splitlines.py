@@ -718,6 +718,48 @@ class ReadSplitlines(Rule):
             confidence=Confidence.LOW,
             because="reads `requirements-dev.txt`, a small config file",
         ),
+        # A `.pth` file is a few lines of paths (`site.py` reads them so) ...
+        Invalid(
+            """
+            def addpackage(sitedir, name):
+                with open(f"{sitedir}/{name}.pth") as f:
+                    return f.readlines()
+            """,
+            confidence=Confidence.LOW,
+            because="reads a `*.pth` file, a small config file",
+        ),
+        # ... and so is `.env`.
+        Invalid(
+            """
+            def environment():
+                return open(".env").read().splitlines()
+            """,
+            confidence=Confidence.LOW,
+            because="reads `.env`, a small config file",
+        ),
+        # Look-alike: `parse_args()` of your own, with no `argparse` or `optparse` imported.
+        Invalid(
+            """
+            from .cli import options
+            def main():
+                args = options.parse_args()
+                return open(args.log).read().splitlines()
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # Look-alike: `glob` in the package's own folder finds the package's files: low.
+        Invalid(
+            """
+            import glob, os
+            def scan():
+                here = os.path.dirname(__file__)
+                for name in glob.glob(os.path.join(here, "*.txt")):
+                    with open(name) as f:
+                        yield f.readlines()
+            """,
+            confidence=Confidence.LOW,
+            because="reads a file of the package itself (found from `__file__`)",
+        ),
     )
 
     reach = Reach.FUNCTION

@@ -551,6 +551,63 @@ class JsonLoadWhole(Rule):
             """,
             confidence=Confidence.MEDIUM,
         ),
+        # Look-alike: a decorator of your own called `command` is not click's.
+        Invalid(
+            """
+            import json
+            from .app import cli
+            @cli.command()
+            def main(export):
+                with open(export) as f:
+                    return json.load(f)
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # Look-alike: a function of your own called `urlopen` reads a local file.
+        Invalid(
+            """
+            import json
+            def urlopen(url):
+                return open(url)
+            def fetch(url):
+                return json.load(urlopen(url))
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # Look-alike: a parameter named `request_log` is no web request.
+        Invalid(
+            """
+            import json
+            def replay(request_log):
+                return json.load(request_log)
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
+        # Files found by `iterdir()`: high; in the package's own folder: low.
+        Invalid(
+            """
+            import json
+            from pathlib import Path
+            def load_all(folder):
+                for entry in Path(folder).iterdir():
+                    with entry.open() as f:
+                        yield json.load(f)
+            """,
+            confidence=Confidence.HIGH,
+            because="reads a file found by `iterdir()`",
+        ),
+        Invalid(
+            """
+            import json
+            from pathlib import Path
+            def schemas():
+                for entry in (Path(__file__).parent / "schemas").iterdir():
+                    with entry.open() as f:
+                        yield json.load(f)
+            """,
+            confidence=Confidence.LOW,
+            because="reads a file of the package itself (found from `__file__`)",
+        ),
     )
 
     reach = Reach.FUNCTION

@@ -683,6 +683,35 @@ class WholeReadConsumer(HarmlessUses, Rule):
             confidence=Confidence.LOW,
             because="reads `VERSION`, a small metadata file",
         ),
+        # `setup.cfg`, `pyproject.toml` and `*.ini` files are configuration: low.
+        Invalid(
+            """
+            import hashlib
+            def config_digest():
+                with open("setup.cfg", "rb") as f:
+                    return hashlib.sha256(f.read()).hexdigest()
+            """,
+            confidence=Confidence.LOW,
+            because="reads `setup.cfg`, a small config file",
+        ),
+        Invalid(
+            """
+            from pathlib import Path
+            def sections(root):
+                return (Path(root) / "tox.ini").read_text().count("[")
+            """,
+            confidence=Confidence.LOW,
+            because="reads `tox.ini`, a small config file",
+        ),
+        # Look-alike: a `.json` file is data, whatever it is called: medium.
+        Invalid(
+            """
+            from pathlib import Path
+            def sections(root):
+                return (Path(root) / "settings.json").read_text().count("[")
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
     )
 
     reach = Reach.FUNCTION

@@ -409,6 +409,16 @@ class DecompressWhole(Rule):
             """,
             confidence=Confidence.MEDIUM,
         ),
+        # Look-alike: a file under `/tmp` named in the code is not a `tempfile` download.
+        Invalid(
+            """
+            import zlib
+            def cached():
+                with open("/tmp/cache.z", "rb") as f:
+                    return zlib.decompress(f.read())
+            """,
+            confidence=Confidence.MEDIUM,
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

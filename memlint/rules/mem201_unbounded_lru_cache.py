@@ -561,6 +561,21 @@ class UnboundedLruCache(Rule):
             """,
             applicability=Applicability.UNSAFE,
         ),
+        # Look-alike: a parameter named `request_id` is an id, not a request: medium.
+        Invalid(
+            """
+            from functools import lru_cache
+            @lru_cache(maxsize=None)
+            def permissions(request_id: str): ...
+            """,
+            confidence=Confidence.MEDIUM,
+            fixed="""
+            from functools import lru_cache
+            @lru_cache(maxsize=1024)
+            def permissions(request_id: str): ...
+            """,
+            applicability=Applicability.UNSAFE,
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -747,6 +747,17 @@ class SwallowedMemoryError(Rule):
             """,
             confidence=Confidence.MEDIUM,
         ),
+        Invalid(
+            """
+            def code_of(source):
+                try:
+                    return compile(source, "<input>", "exec")
+                except (SyntaxError, MemoryError):
+                    return None
+            """,
+            confidence=Confidence.LOW,
+            because="guards `compile()`, whose `MemoryError` means deeply nested code",
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
