@@ -70,10 +70,22 @@ def decode(data: bytes) -> Decoded:
             line,
             column,
         ) from None
+    except LookupError:
+        # The cookie names a codec that is not a text encoding (`rot13`, `hex`, `zlib`):
+        # `detect_encoding` only checks that the codec exists. CPython refuses the file too.
+        raise DecodeError(f"cannot decode: `{codec}` is not a text encoding") from None
+    except UnicodeError as err:
+        # A codec that fails without a position (`punycode`, `undefined`).
+        raise DecodeError(f"cannot decode as {codec}: {_one_line(str(err))}") from None
     if "\x00" in text:
         line, column = _end_position(text[: text.index("\x00")])
         raise DecodeError("cannot analyse: the file contains NUL bytes (binary?)", line, column)
     return Decoded(text, codec, bom)
+
+
+def _one_line(message: str) -> str:
+    """A codec's message fit for one diagnostic line (some quote the newline they choked on)."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
 
 
 def _end_position(prefix: str) -> tuple[int, int]:

@@ -111,6 +111,32 @@ def test_decode_unknown_cookie_encoding() -> None:
     assert (info.value.line, info.value.column) == (1, 1)
 
 
+@pytest.mark.parametrize(
+    ("cookie", "message"),
+    [
+        ("rot13", "cannot decode: `rot13` is not a text encoding"),
+        ("hex", "cannot decode: `hex` is not a text encoding"),
+        ("zlib_codec", "cannot decode: `zlib_codec` is not a text encoding"),
+        (
+            "punycode",
+            "cannot decode as punycode: decoding with 'punycode' codec failed "
+            "(UnicodeError: Invalid extended code point '\\n')",
+        ),
+        (
+            "undefined",
+            "cannot decode as undefined: decoding with 'undefined' codec failed "
+            "(UnicodeError: undefined encoding)",
+        ),
+    ],
+)
+def test_decode_cookie_naming_a_codec_that_cannot_decode_source(cookie: str, message: str) -> None:
+    # tokenize only checks that the codec exists; these crashed the run before issue 7.
+    with pytest.raises(DecodeError) as info:
+        decode(f"# -*- coding: {cookie} -*-\nx = 1\n".encode())
+    assert str(info.value) == message
+    assert (info.value.line, info.value.column) == (1, 1)
+
+
 def test_decode_bom_with_a_different_cookie() -> None:
     with pytest.raises(DecodeError) as info:
         decode(BOM + b"# coding: latin-1\nx = 1\n")
