@@ -5,9 +5,12 @@ Run from the project's virtualenv:
     python benchmarks/run.py [FOLDER ...] [--repeat 3] [--fixit-sample 150]
                              [--peers-venv DIR] [--skip NAME ...]
 
-FOLDER defaults to this interpreter's standard library. Each row is a fresh process over the
-same files; the table gives the median wall time over `--repeat` runs, the peak RSS of the
-largest process of the run (a worker, for pooled tools), and the ratio to memlint's cold run:
+FOLDER defaults to this interpreter's standard library. Every tool gets the same files: the
+ones memlint's own discovery finds there (its junk folders, such as the `site-packages`
+inside the standard library, left out; flake8, ruff and the libcst row are handed that list).
+Each row is a fresh process; the table gives the median wall time over `--repeat` runs, the
+peak RSS of the largest process of the run (for memlint, of its parent and of its largest
+worker), and the ratio to memlint's cold run:
 
 - `memlint cold`: `memlint check --select ALL --no-cache` (all cores);
 - `memlint warm`: the same with a cache filled by an untimed run first;
@@ -53,6 +56,20 @@ print(json.dumps({"wall": wall, "peak": peak, "code": done.returncode,
                   "stderr": done.stderr.decode(errors="replace")[-2000:]}))
 """
 
+# memlint in this process, reporting the peak resident set of this process (the parent) and
+# of its largest child (a worker) when it exits.
+_MEMLINT = r"""
+import atexit, json, os, resource, sys
+def report():
+    peaks = {"parent": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+             "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}
+    with open(os.environ["MEMLINT_BENCH_PEAKS"], "w") as out:
+        json.dump(peaks, out)
+atexit.register(report)
+from memlint.cli import main
+main(sys.argv[1:], prog_name="memlint")
+"""
+
 _PARSE_ALL = r"""
 import sys, libcst
 for path in sys.argv[1:]:
@@ -87,6 +104,8 @@ class Row:
     group: str = "corpus"  # ratios are taken within a group: the corpus, or fixit's sample
     walls: list[float] = field(default_factory=list)
     peaks: list[int] = field(default_factory=list)
+    # memlint rows: the parent process's own peak (then `peaks` is its largest worker's).
+    parents: list[int] = field(default_factory=list)
     note: str = ""
 
     @property
@@ -99,25 +118,30 @@ class Row:
 
 
 def measure(command: Sequence[str], cwd: Path) -> dict[str, object]:
+    """Wall time, exit code and peak RSS of one run; for memlint, its parent's and worker's."""
+    peaks_file = cwd / "peaks.json"
+    peaks_file.unlink(missing_ok=True)
     output = subprocess.run(
         [sys.executable, "-c", _MEASURE, *command],
         cwd=cwd,
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "MEMLINT_BENCH_PEAKS": str(peaks_file)},
     ).stdout
     result: dict[str, object] = json.loads(output)
+    if peaks_file.exists():
+        peaks = json.loads(peaks_file.read_text())
+        result["parent"], result["peak"] = peaks["parent"], peaks["worker"] or peaks["parent"]
     return result
 
 
 def python_files(folders: Sequence[Path]) -> list[Path]:
-    found = sorted(
-        path
-        for folder in folders
-        for path in (folder.rglob("*.py") if folder.is_dir() else [folder])
-        if path.is_file()
-    )
-    return found
+    """The files memlint analyses in `folders`: its own discovery, junk folders left out."""
+    from memlint.discovery import SourceFile, iter_sources
+
+    found = iter_sources([str(folder) for folder in folders], root=os.getcwd())
+    return [Path(source.path) for source in found if isinstance(source, SourceFile)]
 
 
 def peer_environment(folder: Path | None, skip: set[str]) -> dict[str, Path | None]:
@@ -189,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     listing.write_text("\n".join(map(str, files)))
     paths = [str(path) for path in files]
     cache = work / "cache"
-    memlint = [sys.executable, "-m", "memlint", "check", "--isolated", "--select", "ALL", "-q"]
+    memlint = [sys.executable, "-c", _MEMLINT, "check", "--isolated", "--select", "ALL", "-q"]
     memlint += ["--exit-zero"]
     rows = [
         Row("memlint cold", [*memlint, "--no-cache", *map(str, folders)], len(files)),
@@ -216,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--exit-zero",
                     "-j",
                     str(cores),
-                    *map(str, folders),
+                    *paths,
                 ],
                 len(files),
             )
@@ -234,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--select",
                     "B019,C419,FURB129",
                     "--exit-zero",
-                    *map(str, folders),
+                    *paths,
                 ],
                 len(files),
             )
@@ -272,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
             result = measure(row.command, work)
             row.walls.append(float(str(result["wall"])))
             row.peaks.append(int(str(result["peak"])))
+            if "parent" in result:
+                row.parents.append(int(str(result["parent"])))
             if result["code"] not in (0, 1, None):  # linters exit 1 on findings
                 row.note = f"exit {result['code']}: {str(result['stderr']).strip()[-120:]}"
             print(f"  {row.name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -284,18 +310,22 @@ def main(argv: list[str] | None = None) -> int:
 def table(rows: Sequence[Row]) -> str:
     base = {row.group: row.wall for row in rows if row.name.startswith("memlint cold")}
     lines = [
-        f"{'tool':<34} {'files':>6} {'median wall':>12} {'peak RSS':>10} {'x memlint cold':>15}",
+        f"{'tool':<34} {'files':>6} {'median wall':>12} {'peak RSS':>17} {'x memlint cold':>15}",
     ]
     for row in rows:
         reference = base.get(row.group)
         ratio = f"{row.wall / reference:.2f}" if reference else "-"
+        peak = f"{row.peak / 2**20:.0f} MB"
+        if row.parents:
+            peak = f"{max(row.parents) / 2**20:.0f} / {peak}"
         lines.append(
-            f"{row.name:<34} {row.files:>6} {row.wall:>10.2f} s {row.peak / 2**20:>7.0f} MB "
+            f"{row.name:<34} {row.files:>6} {row.wall:>10.2f} s {peak:>17} "
             f"{ratio:>15}" + (f"  ({row.note})" if row.note else "")
         )
     lines.append(
         "\nx memlint cold: the row's time divided by memlint's cold time over the same files "
-        "(above 1: memlint is faster)."
+        "(above 1: memlint is faster). Peak RSS of memlint: its parent process / its largest "
+        "worker."
     )
     return "\n".join(lines)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import CodeRange, MetadataWrapper
 
 from memlint import regions, registry
 from memlint.diagnostics import Confidence, Diagnostic, Fix, Severity
@@ -114,6 +114,7 @@ class FileContext:
     tree: ast.Module | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _index: LineIndex | None = None
+    _slices: list[tuple[int, int] | None] | None = None
     _imports: names.Imports | None = None
     # What shared analyses compute once per file (keyed by "module.what").
     memo: dict[str, object] = field(default_factory=dict)
@@ -133,9 +134,41 @@ class FileContext:
             self._index = LineIndex(self.module.code)
         return self._index
 
-    def build_fix(self, spec: FixSpec) -> Fix:
-        edits = edits_for_replacements(self.module, self.index, spec.replacements)
+    def build_fix(
+        self, spec: FixSpec, where: Callable[[cst.CSTNode], CodeRange] | None = None
+    ) -> Fix:
+        """The fix's edits; `where` (positions) lets each replacement be rendered through the
+        top-level statement around it rather than the whole module."""
+
+        def locate(node: cst.CSTNode) -> tuple[int, int, cst.CSTNode] | None:
+            assert where is not None
+            line = where(node).start.line
+            for statement, found in zip(self.module.body, self._statement_slices()):
+                span = where(statement)
+                if span.start.line <= line <= span.end.line:
+                    return None if found is None else (*found, statement)
+            return None
+
+        edits = edits_for_replacements(
+            self.module, self.index, spec.replacements, locate if where is not None else None
+        )
         return Fix(spec.applicability, spec.message, edits)
+
+    def _statement_slices(self) -> list[tuple[int, int] | None]:
+        """Where each top-level statement's rendering lies in the module's code (None for one
+        that does not render alone as it does there: the last one, without a final newline)."""
+        found = self._slices
+        if found is None:
+            module, code = self.module, self.index.text
+            cursor = sum(len(module.code_for_node(line)) for line in module.header)
+            found = []
+            for statement in module.body:
+                piece = module.code_for_node(statement)
+                same = code.startswith(piece, cursor)
+                found.append((cursor, cursor + len(piece)) if same else None)
+                cursor += len(piece)
+            self._slices = found
+        return found
 
 
 def parse_error(path: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:

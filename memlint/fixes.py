@@ -58,32 +58,55 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
     return lo
 
 
-def text_edit(index: LineIndex, new_text: str) -> Edit | None:
-    """The smallest single edit that turns index.text into new_text (None if equal)."""
-    old = index.text
+def text_edit(
+    index: LineIndex, new_text: str, start: int = 0, end: int | None = None
+) -> Edit | None:
+    """The smallest single edit that turns index.text into new_text (None if equal).
+
+    With `start`/`end`, `new_text` replaces only `index.text[start:end]`.
+    """
+    old = index.text[start:end]
     if old == new_text:
         return None
     prefix = _common_prefix(old, new_text)
     suffix = _common_suffix(old, new_text, min(len(old), len(new_text)) - prefix)
-    line, column = index.position(prefix)
-    end_line, end_column = index.position(len(old) - suffix)
+    line, column = index.position(start + prefix)
+    end_line, end_column = index.position(start + len(old) - suffix)
     return Edit(line, column, end_line, end_column, new_text[prefix : len(new_text) - suffix])
+
+
+# Finds the slice of the module's code that a top-level statement holding a node renders
+# to (start, end, statement); None when there is no such slice to render alone.
+Locate = Callable[[Any], "tuple[int, int, Any] | None"]
 
 
 def edits_for_replacements(
     module: cst.Module,
     index: LineIndex,
     replacements: Sequence[tuple[cst.CSTNode, Any]],
+    locate: Locate | None = None,
 ) -> tuple[Edit, ...]:
-    """One edit per node replacement, rendered through the whole module.
+    """One edit per node replacement, rendered through the top-level statement around it
+    (`locate`), or else through the whole module.
 
-    Rendering the replaced module (rather than the new node alone) keeps indentation,
-    parenthesised line breaks and the file's newline style exactly as the module has them.
+    Rendering the replaced statement or module (rather than the new node alone) keeps
+    indentation, parenthesised line breaks and the file's newline style exactly as the
+    module has them; a top-level statement renders alone exactly as within its module, at
+    the cost of its own size rather than the file's.
     """
     import libcst as cst
 
     edits = []
     for old, new in replacements:
+        found = locate(old) if locate is not None else None
+        if found is not None:
+            start, end, statement = found
+            replaced_statement = statement.deep_replace(old, new)
+            if replaced_statement is not statement:
+                edit = text_edit(index, module.code_for_node(replaced_statement), start, end)
+                if edit is not None:
+                    edits.append(edit)
+                continue
         replaced = module.deep_replace(old, new)
         assert isinstance(replaced, cst.Module)
         edit = text_edit(index, replaced.code)

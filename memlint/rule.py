@@ -194,7 +194,7 @@ class Rule(cst.BatchableCSTVisitor):
         position = self.get_metadata(PositionProvider, node)
         built: Fix | None = None
         if fix is not None:
-            built = self.context.build_fix(fix)
+            built = self.context.build_fix(fix, lambda n: self.get_metadata(PositionProvider, n))
         self.context.diagnostics.append(
             Diagnostic(
                 path=self.context.path,

@@ -39,3 +39,21 @@ def test_sample_is_fixed_and_spread() -> None:
     files = [Path(f"f{index:03}.py") for index in range(100)]
     assert bench.sample(files, 4) == [files[0], files[25], files[50], files[75]]
     assert bench.sample(files, 500) == files
+
+
+def test_memlint_rows_show_the_parent_and_worker_peaks() -> None:
+    bench = _load()
+    row = bench.Row("memlint cold", [], 10, walls=[1.0], peaks=[300 * 2**20], parents=[90 * 2**20])
+    assert "90 / 300 MB" in bench.table([row]).splitlines()[1]
+
+
+def test_every_tool_gets_the_files_memlint_discovers(tmp_path: Path) -> None:
+    bench = _load()
+    (tmp_path / "pkg" / "site-packages").mkdir(parents=True)
+    (tmp_path / "pkg" / "site-packages" / "vendored.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "__pycache__" / "cached.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "mod.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "stub.pyi").write_text("x: int\n")
+    found = bench.python_files([tmp_path / "pkg"])
+    assert sorted(path.name for path in found) == ["mod.py", "stub.pyi"]

@@ -697,11 +697,27 @@ def test_no_candidate_rule_means_no_parse(monkeypatch: pytest.MonkeyPatch) -> No
     assert (spy.parsed, spy.requested, result.parsed) == (0, set(), False)
 
 
-def test_providers_of_an_enabled_rule_are_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_names_the_tree_settles_need_no_scope_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
     spy = _Spy(monkeypatch)
     result = lint_source(LRU, "a.py", settings_for(("MEM201",)))
     assert spy.parsed == 1
     assert _codes(result) == [("MEM201", 2, 2)]
+    # `lru_cache` is bound once, by an import at module level: names.Heads answers.
+    assert QualifiedNameProvider not in spy.requested
+    assert ScopeProvider not in spy.requested
+    assert ModuleConstantsProvider not in spy.requested
+
+
+def test_providers_of_an_enabled_rule_are_resolved_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spy = _Spy(monkeypatch)
+    # Bound by an import and by an assignment: libcst's scope analysis decides.
+    fallback = (
+        "try:\n    from functools import lru_cache\nexcept ImportError:\n    lru_cache = None\n"
+    )
+    result = lint_source(fallback + LRU.split("\n", 1)[1], "a.py", settings_for(("MEM201",)))
+    assert _codes(result) == [("MEM201", 5, 2)]
     # The rule's own providers, and what they depend on.
     assert set(UnboundedLruCache.METADATA_DEPENDENCIES) <= spy.requested
     assert QualifiedNameProvider in spy.requested

@@ -307,3 +307,146 @@ def test_dotted_of_none_and_decorators() -> None:
     function = module.body[0]
     assert isinstance(function, cst.FunctionDef)
     assert dotted(function.decorators[0].decorator) == "functools.cache"
+
+
+# -- Heads: libcst's answer for simple heads, read from CPython's tree ---------------------------
+
+
+class _Compare(cst.CSTVisitor):
+    """Compares `Heads` with QualifiedNameProvider on every name and attribute chain that can
+    stand for a value (what rules ask about): not the names inside imports, an attribute's
+    own name, or a keyword argument's name."""
+
+    METADATA_DEPENDENCIES = names.PROVIDERS
+
+    def __init__(self, heads: names.Heads) -> None:
+        super().__init__()
+        self.heads = heads
+        self.decided = 0
+        self.undecided = 0
+        self.wrong: list[tuple[str, frozenset[str], frozenset[str]]] = []
+        self._skip: set[int] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self._skip.add(id(node.keyword))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._skip.add(id(node.attr))
+        self._check(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self._skip:
+            self._check(node)
+
+    def _check(self, node: cst.Name | cst.Attribute) -> None:
+        from libcst.metadata import QualifiedNameProvider
+
+        fast = self.heads.qualified_names(node)
+        if fast is None:
+            self.undecided += 1
+            return
+        self.decided += 1
+        slow = frozenset(
+            q.name
+            for q in self.get_metadata(QualifiedNameProvider, node, set())
+            if q.source in names._RESOLVED
+        )
+        if fast != slow:
+            self.wrong.append((dotted(node) or "?", fast, slow))
+
+
+def _compare(code: str) -> tuple[int, int, list[tuple[str, frozenset[str], frozenset[str]]]]:
+    """(decided, left to libcst, disagreements) over every value name of `code`."""
+    import ast
+
+    visitor = _Compare(names.Heads.of(ast.parse(code)))
+    MetadataWrapper(cst.parse_module(code), unsafe_skip_copy=True).visit(visitor)
+    return visitor.decided, visitor.undecided, visitor.wrong
+
+
+HEAD_CASES = [
+    pytest.param("import os\nos.path.join('a')\nlen([])\n", id="module-import-and-builtin"),
+    pytest.param("import os.path\nos.path.join(os.sep)\nos.getcwd()\n", id="dotted-import"),
+    pytest.param("import os.path as osp, json as j\nosp.join(j.dumps(1))\n", id="aliases"),
+    pytest.param(
+        "from . import sibling\nfrom ..pkg import mod as m\nsibling.x(m.y)\n", id="relative"
+    ),
+    pytest.param("x = json.loads('1')\nimport json\njson.dumps(x)\n", id="read-before-import"),
+    pytest.param(
+        "def f():\n    import json\n    return json.loads('1')\njson\n", id="import-in-a-def"
+    ),
+    pytest.param(
+        "try:\n    import json\nexcept ImportError:\n    json = None\njson.loads('1')\n",
+        id="import-with-a-fallback",
+    ),
+    pytest.param(
+        "def f(list):\n    return list(1)\ndef g():\n    return list(2)\n", id="shadowed-builtin"
+    ),
+    pytest.param("class open:\n    pass\nopen('x')\n", id="class-shadows-builtin"),
+    pytest.param("from os import *\npath.join('a')\nlen([])\n", id="star-import"),
+    pytest.param("def f(self):\n    return self.data.read()\n", id="locals"),
+    pytest.param("for i in range(3):\n    print(i)\ndel i\n", id="loop-and-del"),
+    pytest.param("import sys\nsys.modules['x'].y\n(lambda q: q)(1)\n", id="subscripts-lambdas"),
+    pytest.param("print(__name__, __file__, __doc__)\n", id="module-dunders"),
+    pytest.param("def f():\n    global sep\n    sep = 1\nimport os\nsep\n", id="global"),
+    pytest.param(
+        "match x:\n    case [y, *rest]:\n        y\n    case {'a': z, **kw}:\n        kw\n",
+        id="match",
+    ),
+]
+
+
+@pytest.mark.parametrize("code", HEAD_CASES)
+def test_heads_give_libcst_s_answer_wherever_they_decide(code: str) -> None:
+    assert _compare(code)[2] == []
+
+
+def test_heads_leave_the_tricky_names_to_libcst() -> None:
+    import ast
+
+    def answer(code: str, expression: str) -> frozenset[str] | None:
+        module = cst.parse_module(code)
+        node = cst.parse_expression(expression)
+        assert module is not None
+        return names.Heads.of(ast.parse(code)).qualified_names(node)
+
+    assert answer("import json\n", "json.loads") == {"json.loads"}
+    assert answer("", "open") == {"builtins.open"}
+    assert answer("x = 1\n", "nothing_at_all") == frozenset()
+    assert answer("def f(data):\n    pass\n", "data.read") == frozenset()  # a local
+    assert answer("x = json\nimport json\n", "json.loads") is None  # read before its import
+    assert answer("def f():\n    import json\n", "json") is None  # imported in a def
+    assert answer("try:\n    import json\nexcept ImportError:\n    json = None\n", "json") is None
+    # libcst binds nothing through a star import: `path` is nothing, `open` the builtin.
+    assert answer("from os import *\n", "path") == frozenset()
+    assert answer("from os import *\n", "open") == {"builtins.open"}
+    assert answer("def f(list):\n    pass\n", "list") is None  # a builtin's name, shadowed
+
+
+def test_heads_agree_with_libcst_over_the_fixtures_and_a_library_sample() -> None:
+    import sysconfig
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted((root / "fixtures" / "rules").glob("MEM*.py"))
+    files += sorted(stdlib.glob("*.py"))[::12] + sorted(stdlib.glob("email/*.py"))[::3]
+    decided = undecided = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        try:
+            compile(text, str(path), "exec", dont_inherit=True, flags=0x400)  # ast only
+        except SyntaxError:
+            continue  # MEM000 fixtures
+        done, left, wrong = _compare(text)
+        assert wrong == [], path
+        decided += done
+        undecided += left
+    assert decided > 4 * undecided  # most names never need the scope analysis

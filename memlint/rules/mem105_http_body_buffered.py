@@ -170,6 +170,50 @@ def _argument(call: cst.Call, index: int, keywords: tuple[str, ...]) -> cst.Base
     return positional[index] if index < len(positional) else None
 
 
+def _tree_peel(expr: ast.expr) -> ast.expr:
+    """`_peel` on CPython's tree."""
+    while (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in _SAME_SIZE
+    ):
+        expr = expr.func.value
+    return expr
+
+
+def _tree_may_be_body(expr: ast.expr, bodies: frozenset[str]) -> bool:
+    """False only when `_body` of the same expression in libcst's tree is surely None: not
+    `.content`/`.text`, a `.read`/`.aread`/`.text` call (awaited or not), or a name that may
+    be bound to one of those."""
+    expr = _tree_peel(expr)
+    if isinstance(expr, ast.Name):
+        return expr.id in bodies
+    if isinstance(expr, ast.Await):
+        expr = expr.value
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in ("content", "text")
+    return (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in ("read", "aread", "text")
+    )
+
+
+def _tree_body_names(tree: ast.Module) -> frozenset[str]:
+    """Names some `name = value` (or `name: T = value`) binds to what may be a body."""
+    bound: list[tuple[list[ast.expr], ast.expr | None]] = [
+        (node.targets, node.value) for node in astindex.nodes(tree, ast.Assign)
+    ]
+    bound += [([node.target], node.value) for node in astindex.nodes(tree, ast.AnnAssign)]
+    return frozenset(
+        target.id
+        for targets, value in bound
+        if value is not None and _tree_may_be_body(value, frozenset())
+        for target in targets
+        if isinstance(target, ast.Name)
+    )
+
+
 def _whole(call: cst.Call) -> bool:
     """`read()`, `read(-1)`, `read(None)`: no size, so everything."""
     if not call.args:
@@ -316,14 +360,23 @@ class HttpBodyBuffered(HarmlessUses, Rule):
 
     @classmethod
     def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
-        """The calls `_sink` may take for a write or a hash: `.write(x)`, `.write_bytes`,
-        `.write_text`, `.update(x)`, and calls that may name a hash function."""
+        """The calls `_sink` may take for a write or a hash (`.write(x)`, `.write_bytes`,
+        `.write_text`, `.update(x)`, a call that may name a hash function) with an
+        argument that may be a body (`_body`'s shapes, or a name some assignment binds to
+        one)."""
         imports = names.Imports.of(tree)
+        bodies = _tree_body_names(tree)
         return [
             call
             for call in astindex.nodes(tree, ast.Call)
-            if (isinstance(call.func, ast.Attribute) and call.func.attr in _SINK_METHODS)
-            or imports.may_refer(call.func, _HASH_FUNCTIONS)
+            if (
+                (isinstance(call.func, ast.Attribute) and call.func.attr in _SINK_METHODS)
+                or imports.may_refer(call.func, _HASH_FUNCTIONS)
+            )
+            and any(
+                _tree_may_be_body(value, bodies)
+                for value in (*call.args, *(k.value for k in call.keywords))
+            )
         ]
 
     METADATA_DEPENDENCIES = (

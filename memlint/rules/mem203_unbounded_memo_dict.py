@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 
+from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
 from memlint.semantic import containers
 from memlint.semantic.containers import Container, Use
+
+if TYPE_CHECKING:
+    from memlint.settings import Settings
 
 _GROWS = {
     "dict": "every new key",
@@ -403,9 +408,11 @@ class UnboundedMemoDict(Rule):
         ),
     )
 
-    @staticmethod
-    def ast_candidate(tree: ast.Module) -> bool:
-        return containers.may_grow(tree)
+    reach = Reach.FUNCTION
+
+    @classmethod
+    def ast_places(cls, tree: ast.Module, settings: Settings) -> list[ast.AST]:
+        return containers.growth_places(tree)
 
     def visit_Module(self, node: cst.Module) -> None:
         for container in containers.containers(self, node):

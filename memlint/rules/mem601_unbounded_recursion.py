@@ -733,23 +733,22 @@ class UnboundedRecursion(Rule):
         not looked at (the rule decides those).
         """
         classes = frozenset(n.name for n in astindex.nodes(tree, ast.ClassDef))
-        found: dict[int, ast.AST] = {}
-        stack: list[tuple[ast.AST, _Own | None, bool]] = [(tree, None, False)]
-        while stack:
-            node, own, sure = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                stack += [(child, own, sure) for child in (*node.decorator_list, node.args)]
-                first = (node.args.posonlyargs + node.args.args)[:1]
-                mine = _Own(node.name, classes | {arg.arg for arg in first}, node)
-                stack += [(statement, mine, True) for statement in node.body]
-                continue
-            if own is None:
-                stack += [(child, None, False) for child in ast.iter_child_nodes(node)]
-                continue
-            if sure and id(own.node) not in found and _refers(node, own):
-                found[id(own.node)] = own.node
-            stack += [(child, own, sure and ok) for child, ok in _sure_children(node, own)]
-        return list(found.values())
+        found: list[ast.AST] = []
+        for node in _mentioning_defs(tree):
+            first = (node.args.posonlyargs + node.args.args)[:1]
+            own = _Own(node.name, classes | {arg.arg for arg in first}, node)
+            stack: list[tuple[ast.AST, bool]] = [(statement, True) for statement in node.body]
+            while stack:
+                inner, sure = stack.pop()
+                if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    # Its body is its own; what it runs here is its decorators and defaults.
+                    stack += [(child, sure) for child in (*inner.decorator_list, inner.args)]
+                    continue
+                if sure and _refers(inner, own):
+                    found.append(node)
+                    break
+                stack += [(child, sure and ok) for child, ok in _sure_children(inner, own)]
+        return found
 
     # -- the traversal --------------------------------------------------------------------
 
@@ -971,6 +970,28 @@ class _Own:
     name: str
     receivers: frozenset[str]
     node: ast.AST = field(compare=False)
+
+
+def _mentioning_defs(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The defs whose body mentions their own name (a name read, or an attribute): the
+    only ones that can refer to themselves, found with one look at the shared index."""
+    lines: dict[str, list[int]] = {}
+    for name in astindex.nodes(tree, ast.Name):
+        lines.setdefault(name.id, []).append(name.lineno)
+    for attribute in astindex.nodes(tree, ast.Attribute):
+        lines.setdefault(attribute.attr, []).append(attribute.end_lineno or attribute.lineno)
+    defs: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
+        *astindex.nodes(tree, ast.FunctionDef),
+        *astindex.nodes(tree, ast.AsyncFunctionDef),
+    ]
+    return [
+        node
+        for node in defs
+        if any(
+            node.lineno <= line <= (node.end_lineno or node.lineno)
+            for line in lines.get(node.name, ())
+        )
+    ]
 
 
 def _tree_assigned_attributes(tree: ast.Module) -> set[str]:

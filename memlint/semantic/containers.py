@@ -778,9 +778,56 @@ def may_grow(tree: ast.Module) -> bool:
     return False
 
 
+def growth_places(tree: ast.Module) -> list[ast.AST]:
+    """Where MEM203 needs libcst (memlint/regions.py): when `may_grow`, each binding that
+    may make a container, every def that mentions one (a name for module level, an
+    attribute for class level: its adds, shrinks and escapes), and every def that mentions
+    one of those defs by name or as an attribute (the callers that decide whether they run
+    after import: `_references` counts any `.name` for a method), repeatedly.
+    """
+    if not may_grow(tree):
+        return []
+    imports = names.Imports.of(tree)
+    module_level, class_level, statements = _bound(tree, imports)
+    name_lines: dict[str, list[int]] = {}
+    for name in astindex.nodes(tree, ast.Name):
+        name_lines.setdefault(name.id, []).append(name.lineno)
+    attribute_lines: dict[str, list[int]] = {}
+    for attribute in astindex.nodes(tree, ast.Attribute):
+        attribute_lines.setdefault(attribute.attr, []).append(attribute.end_lineno or 0)
+    defs: list[ast.FunctionDef | ast.AsyncFunctionDef] = [
+        *astindex.nodes(tree, ast.FunctionDef),
+        *astindex.nodes(tree, ast.AsyncFunctionDef),
+    ]
+    lines = [line for name in module_level for line in name_lines.get(name, ())]
+    lines += [line for name in class_level for line in attribute_lines.get(name, ())]
+    kept: dict[int, ast.AST] = {}
+    while lines:
+        around = [
+            node
+            for node in defs
+            if id(node) not in kept
+            and any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in lines)
+        ]
+        kept.update((id(node), node) for node in around)
+        lines = [
+            line
+            for node in around
+            for line in (*name_lines.get(node.name, ()), *attribute_lines.get(node.name, ()))
+        ]
+    return [*statements, *kept.values()]
+
+
 def _bound_containers(tree: ast.Module, imports: names.Imports) -> tuple[_Kinds, _Kinds]:
     """The names `_candidates` may take for containers, with their kinds: (module, class)."""
+    module_level, class_level, _ = _bound(tree, imports)
+    return module_level, class_level
+
+
+def _bound(tree: ast.Module, imports: names.Imports) -> tuple[_Kinds, _Kinds, list[ast.stmt]]:
+    """`_bound_containers`, and the statements that bind them."""
     found: tuple[dict[str, set[ContainerKind]], dict[str, set[ContainerKind]]] = ({}, {})
+    statements: list[ast.stmt] = []
     stack: list[tuple[list[ast.stmt], bool]] = [(tree.body, False)]
     while stack:
         body, in_class = stack.pop()
@@ -791,12 +838,14 @@ def _bound_containers(tree: ast.Module, imports: names.Imports) -> tuple[_Kinds,
                 binding = _container_binding(statement, in_class, imports)
                 if binding is not None:
                     found[in_class].setdefault(binding[0], set()).update(binding[1])
+                    statements.append(statement)
             elif not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 stack.extend((block, in_class) for block in _ast_blocks(statement))
     module_level, class_level = found
     return (
         {name: frozenset(kinds) for name, kinds in module_level.items()},
         {name: frozenset(kinds) for name, kinds in class_level.items()},
+        statements,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -56,6 +57,11 @@ def qualified_names(visitor: MetadataDependent, node: cst.CSTNode) -> frozenset[
         node = node.decorator
     if isinstance(node, cst.Call):
         node = node.func
+    tree: ast.Module | None = getattr(getattr(visitor, "context", None), "tree", None)
+    if tree is not None:
+        known = Heads.of(tree).qualified_names(node)
+        if known is not None:
+            return known  # what QualifiedNameProvider answers, without its scope analysis
     found = visitor.get_metadata(QualifiedNameProvider, node, set())
     return frozenset(q.name for q in found if q.source in _RESOLVED)
 
@@ -235,6 +241,176 @@ class Imports:
                     return True
                 dot_at = full.find(".", dot_at + 1)
         return False
+
+
+@dataclass(frozen=True)
+class Heads:
+    """What QualifiedNameProvider makes of a chain's head, where the module makes it simple.
+
+    A name the module never binds is a builtin (`builtins.<name>`) or nothing; a name bound
+    only by imports at module level (no `def`, class, parameter, assignment, `global`, `del`
+    or other binding of it anywhere), and read only after them, means what those imports
+    make of it. libcst answers exactly that for such a name, after a scope analysis that
+    costs several times its parse; any other name is left to it (None). Read from
+    CPython's tree of the whole file, so it holds for the regions libcst parses too.
+    Checked against QualifiedNameProvider on every name of the standard library
+    (tests/test_semantic_names.py samples it).
+    """
+
+    imported: Mapping[str, frozenset[str]]  # head -> the meanings its imports give it
+    other: frozenset[str]  # heads bound otherwise, or read before their import
+    # Heads bound by an import anywhere (a def's own import included).
+    ever_imported: frozenset[str]
+
+    @classmethod
+    def of(cls, tree: ast.Module) -> Heads:
+        found: Heads | None = getattr(tree, _HEADS, None)
+        if found is None:
+            found = cls._read(tree)
+            setattr(tree, _HEADS, found)
+        return found
+
+    @classmethod
+    def _read(cls, tree: ast.Module) -> Heads:
+        other = _bound_otherwise(tree)
+        imported, ever_imported = _module_imports(tree, other)
+        reads = _first_reads(tree)
+        for head, (last_line, _) in list(imported.items()):
+            if reads.get(head, last_line + 1) <= last_line:
+                other.add(head)  # read before an import binds it: libcst's answer differs
+        return cls(
+            {head: meanings for head, (_, meanings) in imported.items() if head not in other},
+            frozenset(other),
+            frozenset(ever_imported),
+        )
+
+    def qualified_names(self, node: cst.CSTNode) -> frozenset[str] | None:
+        """QualifiedNameProvider's imported and builtin names of a name or attribute chain
+        (through calls and subscripts, as libcst reads it); None when not simple. A star
+        import changes nothing: libcst records no binding for it."""
+        parts: list[str] = []
+        while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
+            if isinstance(node, cst.Attribute):
+                parts.append(node.attr.value)
+                node = node.value
+            else:
+                node = node.func if isinstance(node, cst.Call) else node.value
+        if not isinstance(node, cst.Name):
+            return None
+        head = node.value
+        if head in self.other:
+            # Bound here and there, never by an import, and no builtin's name: whatever
+            # binding it reaches is a local one (libcst's LOCAL names are not reported).
+            local = head not in self.ever_imported and not hasattr(builtins, head)
+            return frozenset() if local else None
+        meanings = self.imported.get(head)
+        if meanings is None:
+            return frozenset({f"builtins.{head}"}) if hasattr(builtins, head) else frozenset()
+        tail = "".join(f".{part}" for part in reversed(parts))
+        return frozenset(meaning + tail for meaning in meanings)
+
+
+_HEADS = "_memlint_heads"
+
+
+def _bound_otherwise(tree: ast.Module) -> set[str]:
+    """Every name the module binds other than by an import: assignments of every kind,
+    `del`, defs, classes, parameters, `except ... as`, `global`/`nonlocal`, match captures
+    and (3.12) type parameters."""
+    other = {
+        node.id for node in astindex.nodes(tree, ast.Name) if not isinstance(node.ctx, ast.Load)
+    }
+    defs: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = [
+        *astindex.nodes(tree, ast.FunctionDef),
+        *astindex.nodes(tree, ast.AsyncFunctionDef),
+        *astindex.nodes(tree, ast.ClassDef),
+    ]
+    other.update(node.name for node in defs)
+    other.update(node.arg for node in astindex.nodes(tree, ast.arg))
+    other.update(h.name for h in astindex.nodes(tree, ast.ExceptHandler) if h.name)
+    declared: list[ast.Global | ast.Nonlocal] = [
+        *astindex.nodes(tree, ast.Global),
+        *astindex.nodes(tree, ast.Nonlocal),
+    ]
+    for statement in declared:
+        other.update(statement.names)
+    captures: list[str | None] = [p.name for p in astindex.nodes(tree, ast.MatchAs)]
+    captures += [p.name for p in astindex.nodes(tree, ast.MatchStar)]
+    captures += [p.rest for p in astindex.nodes(tree, ast.MatchMapping)]
+    other.update(name for name in captures if name)
+    for kind_name in ("TypeVar", "ParamSpec", "TypeVarTuple"):  # Python 3.12 type parameters
+        kind = getattr(ast, kind_name, None)
+        if kind is not None:
+            other.update(getattr(node, "name", "") for node in astindex.nodes(tree, kind))
+    return other
+
+
+def _module_imports(
+    tree: ast.Module, other: set[str]
+) -> tuple[dict[str, tuple[int, frozenset[str]]], set[str]]:
+    """Each head bound by imports at module level: the last line of those imports and the
+    meanings they give it; and every head some import binds. A head also imported inside a
+    def or class, or by a dotted `import a.b` beside another kind of import, goes to
+    `other`. `from m import *` binds nothing, for libcst as here."""
+    found: dict[str, tuple[int, set[str]]] = {}
+    dotted: set[str] = set()
+    ever: set[str] = set()
+    nested = _nested_lines(tree)
+    imports: list[ast.Import | ast.ImportFrom] = [
+        *astindex.nodes(tree, ast.Import),
+        *astindex.nodes(tree, ast.ImportFrom),
+    ]
+    for node in imports:
+        inside = any(first <= node.lineno <= last for first, last in nested)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            if isinstance(node, ast.Import) and alias.asname is None:
+                head = alias.name.split(".", 1)[0]
+                meaning = head
+                if "." in alias.name:
+                    dotted.add(head)
+            else:
+                head = alias.asname or alias.name
+                if isinstance(node, ast.Import):
+                    meaning = alias.name
+                else:
+                    module = "." * node.level + (node.module or "")
+                    meaning = f"{module}.{alias.name}" if node.module else module + alias.name
+            ever.add(head)
+            if inside:
+                other.add(head)
+                continue
+            last, meanings = found.setdefault(head, (0, set()))
+            meanings.add(meaning)
+            found[head] = (max(last, node.end_lineno or node.lineno), meanings)
+    # `import a.b` binds `a.b` and `a` to libcst: simple only when every import of `a` is
+    # `import a` or `import a.<...>` (the answer is then the chain as written).
+    for head in dotted:
+        if head in found and found[head][1] != {head}:
+            other.add(head)
+    meanings_of = {head: (last, frozenset(meanings)) for head, (last, meanings) in found.items()}
+    return meanings_of, ever
+
+
+def _nested_lines(tree: ast.Module) -> list[tuple[int, int]]:
+    """The lines of every def, class and lambda body."""
+    nested: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda] = [
+        *astindex.nodes(tree, ast.FunctionDef),
+        *astindex.nodes(tree, ast.AsyncFunctionDef),
+        *astindex.nodes(tree, ast.ClassDef),
+        *astindex.nodes(tree, ast.Lambda),
+    ]
+    return [(node.lineno, node.end_lineno or node.lineno) for node in nested]
+
+
+def _first_reads(tree: ast.Module) -> dict[str, int]:
+    """The first line each name is read on (attribute names are no reads)."""
+    first: dict[str, int] = {}
+    for node in astindex.nodes(tree, ast.Name):
+        if node.lineno < first.get(node.id, node.lineno + 1):
+            first[node.id] = node.lineno
+    return first
 
 
 def calls_to(tree: ast.Module, candidates: Collection[str]) -> list[ast.Call]:
