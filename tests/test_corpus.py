@@ -73,29 +73,37 @@ def _relative(path: Path) -> str:
 
 
 def _check_sweep(files: list[Path], run: Run) -> Counter[str]:
-    """The sweep's checks; returns the MEM000 counts by why they were reported."""
+    """The sweep's checks; returns the MEM000 counts by why they were reported.
+
+    Every file is looked at before anything fails, so a full sweep lists all its problems.
+    """
     assert set(run.returncodes) <= {0, 1}, run.stderr[-3000:]
     assert run.stderr == "", run.stderr[-3000:]
     why: Counter[str] = Counter()
+    problems: list[str] = []
     reported = run.by_path
     for path in files:
         mem000 = [d for d in reported.get(str(path), ()) if d["code"] == "MEM000"]
         complaint = cpython_rejects(path.read_bytes())
         name = _relative(path)
-        if mem000:
-            assert len(mem000) == 1, mem000
-            if complaint is not None:
-                why["CPython rejects it too"] += 1
-                continue
-            assert name in LIBCST_REJECTS, f"{path}: MEM000 but CPython parses it: {mem000}"
-            assert mem000[0]["message"].startswith("cannot parse with libcst (CPython ")
+        if len(mem000) > 1:
+            problems.append(f"{path}: more than one MEM000: {mem000}")
+        elif mem000 and complaint is not None:
+            why["CPython rejects it too"] += 1
+        elif mem000 and name not in LIBCST_REJECTS:
+            problems.append(f"{path}: MEM000 but CPython parses it: {mem000[0]['message']}")
+        elif mem000 and not mem000[0]["message"].startswith("cannot parse with libcst (CPython "):
+            problems.append(f"{path}: MEM000 does not say CPython accepts it: {mem000}")
+        elif mem000:
             why[f"libcst rejects it: {name}"] += 1
-            continue
-        assert name not in LIBCST_REJECTS, f"{name} no longer differs: drop it from the list"
-        if complaint is not None:
+        elif name in LIBCST_REJECTS:
+            problems.append(f"{name} no longer differs: drop it from LIBCST_REJECTS")
+        elif complaint is not None and not libcst_parses(path.read_bytes()):
+            problems.append(f"{path}: no MEM000, but CPython says {complaint}")
+        elif complaint is not None:
             # Analysed: CPython rejects it, libcst (newer syntax) parses it (docs/decisions.md).
-            assert libcst_parses(path.read_bytes()), f"{path}: {complaint}, and no MEM000"
-            why["analysed: CPython rejects it, libcst parses it"] += 1
+            why[f"analysed: CPython rejects it ({complaint[:60]}), libcst parses it"] += 1
+    assert problems == [], "\n".join(problems)
     return why
 
 
