@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper
 
 from memlint import regions, registry
+from memlint.deepframe import call_deep
 from memlint.diagnostics import Confidence, Diagnostic, Fix, Severity
 from memlint.fixes import LineIndex, edits_for_replacements
 from memlint.positions import Positions, StatementTracker
@@ -387,6 +388,20 @@ def lint_source(
     `reduce=False` keeps the pre-filter but has libcst parse the whole file rather than the
     regions around the rules' candidates (memlint/regions.py): the reference for those.
     """
+    return call_deep(
+        lambda: _lint_source(source, path, settings, module, line_noqa, prefilter, reduce)
+    )
+
+
+def _lint_source(
+    source: str | bytes,
+    path: str,
+    settings: Settings,
+    module: cst.Module | None,
+    line_noqa: bool,
+    prefilter: bool,
+    reduce: bool,
+) -> FileResult:
     enabled = registry.enabled_codes(settings, path)
     if isinstance(source, bytes):
         try:
