@@ -272,19 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copyfile(path, copy)
         chosen.append(copy)
     if peers.get("fixit"):
-        rows.append(
-            Row(
-                "fixit lint (sample)", [str(peers["fixit"]), "lint", *map(str, chosen)], len(chosen)
-            )
-        )
-        rows.append(
-            Row(
-                "memlint cold (sample)",
-                [*memlint, "--no-cache", *map(str, chosen)],
-                len(chosen),
-                group="sample",
-            )
-        )
+        rows += sample_rows(peers["fixit"], memlint, chosen)
     rows = [row for row in rows if row.name not in skip]
 
     warm = next((row for row in rows if row.name == "memlint warm"), None)
@@ -305,6 +293,20 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def sample_rows(fixit: Path, memlint: Sequence[str], chosen: Sequence[Path]) -> list[Row]:
+    """fixit and memlint cold on the same sample, in a group of their own for the ratio."""
+    files = [str(path) for path in chosen]
+    return [
+        Row("fixit lint (sample)", [str(fixit), "lint", *files], len(files), group="sample"),
+        Row(
+            "memlint cold (sample)",
+            [*memlint, "--no-cache", *files],
+            len(files),
+            group="sample",
+        ),
+    ]
 
 
 def table(rows: Sequence[Row]) -> str:

@@ -11,16 +11,18 @@ import sys
 import threading
 import tokenize
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import Callable, TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper
 
 from memlint import regions, registry
+from memlint.deepframe import call_deep
 from memlint.diagnostics import Confidence, Diagnostic, Fix, Severity
 from memlint.fixes import LineIndex, edits_for_replacements
+from memlint.positions import Positions, StatementTracker
 from memlint.rule import FixSpec, Rule
 from memlint.semantic import names
 from memlint.settings import Settings
@@ -70,10 +72,22 @@ def decode(data: bytes) -> Decoded:
             line,
             column,
         ) from None
+    except LookupError:
+        # The cookie names a codec that is not a text encoding (`rot13`, `hex`, `zlib`):
+        # `detect_encoding` only checks that the codec exists. CPython refuses the file too.
+        raise DecodeError(f"cannot decode: `{codec}` is not a text encoding") from None
+    except UnicodeError as err:
+        # A codec that fails without a position (`punycode`, `undefined`).
+        raise DecodeError(f"cannot decode as {codec}: {_one_line(str(err))}") from None
     if "\x00" in text:
         line, column = _end_position(text[: text.index("\x00")])
         raise DecodeError("cannot analyse: the file contains NUL bytes (binary?)", line, column)
     return Decoded(text, codec, bom)
+
+
+def _one_line(message: str) -> str:
+    """A codec's message fit for one diagnostic line (some quote the newline they choked on)."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
 
 
 def _end_position(prefix: str) -> tuple[int, int]:
@@ -106,6 +120,8 @@ class FileContext:
     _imports: names.Imports | None = None
     # What shared analyses compute once per file (keyed by "module.what").
     memo: dict[str, object] = field(default_factory=dict)
+    # libcst's positions, a top-level statement at a time, for the batch visiting `module`.
+    positions: Positions | None = None
 
     @property
     def imports(self) -> names.Imports | None:
@@ -123,22 +139,26 @@ class FileContext:
         return self._index
 
     def build_fix(
-        self, spec: FixSpec, where: Callable[[cst.CSTNode], CodeRange] | None = None
+        self, spec: FixSpec, positions: Mapping[cst.CSTNode, object] | None = None
     ) -> Fix:
-        """The fix's edits; `where` (positions) lets each replacement be rendered through the
+        """The fix's edits; `positions` lets each replacement be rendered through the
         top-level statement around it rather than the whole module."""
 
         def locate(node: cst.CSTNode) -> tuple[int, int, cst.CSTNode] | None:
-            assert where is not None
-            line = where(node).start.line
-            for statement, found in zip(self.module.body, self._statement_slices()):
-                span = where(statement)
-                if span.start.line <= line <= span.end.line:
-                    return None if found is None else (*found, statement)
-            return None
+            assert positions is not None
+            if isinstance(positions, Positions):
+                at = positions.statement_of(node)
+            else:
+                line = cast(CodeRange, positions[node]).start.line
+                spans = (cast(CodeRange, positions[statement]) for statement in self.module.body)
+                at = next(
+                    (i for i, s in enumerate(spans) if s.start.line <= line <= s.end.line), None
+                )
+            found = None if at is None else self._statement_slices()[at]
+            return None if at is None or found is None else (*found, self.module.body[at])
 
         edits = edits_for_replacements(
-            self.module, self.index, spec.replacements, locate if where is not None else None
+            self.module, self.index, spec.replacements, locate if positions is not None else None
         )
         return Fix(spec.applicability, spec.message, edits)
 
@@ -361,6 +381,20 @@ _DEEP_STACK_BYTES = 512 * 1024 * 1024
 _DEEP_RECURSION_LIMIT = 60_000
 
 
+# Past this size a file is generated code, and analysing it would hold a worker for many
+# minutes and gigabytes (measured on 20 MB of generated defs: CPython's parser alone takes
+# 26 s and 2.8 GB, libcst's parse and metadata about a minute per MB). The largest file of
+# the standard library and of a large site-packages is 4 MB (`moto`'s IAM policies).
+MAX_CHARACTERS = 5_000_000
+
+
+def _unanalysable(path: str, enabled: frozenset[str], diagnostic: Diagnostic) -> FileResult:
+    """A file memlint cannot analyse: its MEM000 alone, unless that is ignored."""
+    if registry.PARSE_ERROR_CODE not in enabled:
+        return FileResult(path)
+    return FileResult(path, (diagnostic,))
+
+
 def lint_source(
     source: str | bytes,
     path: str,
@@ -380,16 +414,34 @@ def lint_source(
     `reduce=False` keeps the pre-filter but has libcst parse the whole file rather than the
     regions around the rules' candidates (memlint/regions.py): the reference for those.
     """
+    return call_deep(
+        lambda: _lint_source(source, path, settings, module, line_noqa, prefilter, reduce)
+    )
+
+
+def _lint_source(
+    source: str | bytes,
+    path: str,
+    settings: Settings,
+    module: cst.Module | None,
+    line_noqa: bool,
+    prefilter: bool,
+    reduce: bool,
+) -> FileResult:
     enabled = registry.enabled_codes(settings, path)
     if isinstance(source, bytes):
         try:
             text = decode(source).text
         except DecodeError as err:
-            if registry.PARSE_ERROR_CODE not in enabled:
-                return FileResult(path)
-            return FileResult(path, (parse_error(path, str(err), err.line, err.column),))
+            return _unanalysable(path, enabled, parse_error(path, str(err), err.line, err.column))
     else:
         text = source[1:] if source.startswith("\ufeff") else source
+    if len(text) > MAX_CHARACTERS:
+        message = (
+            f"cannot analyse: the file holds {len(text):,} characters, more than the "
+            f"{MAX_CHARACTERS:,} memlint analyses (generated code belongs in `exclude`)"
+        )
+        return _unanalysable(path, enabled, parse_error(path, message))
 
     every_rule = [rule for rule in registry.rules_for(enabled) if not rule.synthetic]
     tree_anyway = needs_tree_anyway(every_rule)
@@ -450,8 +502,10 @@ def _run_rules(
 ) -> tuple[list[Diagnostic], list[str]]:
     def visit() -> list[Diagnostic]:
         context = FileContext(path, settings, text, module, tree)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        context.positions = Positions(wrapper)
         instances = [rule(context) for rule in rules]
-        MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(instances)
+        wrapper.visit_batched([StatementTracker(context.positions), *instances])
         return context.diagnostics
 
     try:

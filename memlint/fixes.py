@@ -190,13 +190,15 @@ def fix_loop(
     """Apply fixes round by round until none is left (at most MAX_ROUNDS rounds).
 
     A round whose result does not parse is discarded; the fixes that break it on their own
-    are reported as internal errors naming their rule and never tried again. Only the
-    findings at or above `min_confidence` (those reported) are fixed; `remaining` holds
+    are reported as internal errors naming their rule and never tried again. A text that
+    does not parse to begin with is left as it is, with no error: it has its MEM000. Only
+    the findings at or above `min_confidence` (those reported) are fixed; `remaining` holds
     the others too.
     """
     outcome = FixOutcome(text)
     broken: set[tuple[str, int, int, str]] = set()
     one_at_a_time = False
+    known_to_parse = False  # the current text; asked only when a round's result does not parse
     diagnostics = lint(text)
     for _ in range(MAX_ROUNDS):
         candidates = [
@@ -216,6 +218,11 @@ def fix_loop(
         applied = [d for d in candidates if id(d.fix) in chosen_ids]
         new_text = apply_edits(outcome.text, [e for f in chosen for e in f.edits], index)
         if not parses(new_text):
+            if not known_to_parse and not parses(outcome.text):
+                # The file itself does not parse (its MEM000 says why; MEM900 still offers to
+                # drop an unused `noqa`): no fix can be checked, so none is applied.
+                break
+            known_to_parse = True
             bad = [
                 d
                 for d in applied
@@ -233,6 +240,7 @@ def fix_loop(
         if new_text == outcome.text:
             break
         outcome.text = new_text
+        known_to_parse = True
         outcome.fixed.extend(applied)
         diagnostics = lint(new_text)
     outcome.remaining = diagnostics

@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, ProviderT
 
 from memlint.diagnostics import Applicability, Confidence, Diagnostic, Fix, Severity, weakest
+from memlint.positions import Positions
 from memlint.regions import Reach
 from memlint.semantic import provenance as provenance_of
 
@@ -97,13 +98,21 @@ class LazyMetadata(Mapping[ProviderT, Mapping[cst.CSTNode, object]]):
     wrapper caches each result, so every rule of the batch shares one computation.
     """
 
-    def __init__(self, wrapper: MetadataWrapper, declared: frozenset[ProviderT]) -> None:
+    def __init__(
+        self,
+        wrapper: MetadataWrapper,
+        declared: frozenset[ProviderT],
+        positions: Positions | None = None,
+    ) -> None:
         self._wrapper = wrapper
         self._declared = declared
+        self._positions = positions
 
     def __getitem__(self, provider: ProviderT) -> Mapping[cst.CSTNode, object]:
         if provider not in self._declared:
             raise KeyError(provider)
+        if provider is PositionProvider and self._positions is not None:
+            return self._positions  # a statement at a time (memlint/positions.py)
         return self._wrapper.resolve(provider)
 
     def __contains__(self, provider: object) -> bool:
@@ -185,7 +194,12 @@ class Rule(cst.BatchableCSTVisitor):
     @contextmanager
     def resolve(self, wrapper: MetadataWrapper) -> Iterator[None]:
         """Declared providers are resolved on first use (see LazyMetadata), not up front."""
-        self.metadata = LazyMetadata(wrapper, frozenset(self.get_inherited_dependencies()))
+        positions = self.context.positions
+        self.metadata = LazyMetadata(
+            wrapper,
+            frozenset(self.get_inherited_dependencies()),
+            positions if positions is not None and positions.wraps(wrapper) else None,
+        )
         try:
             yield
         finally:
@@ -222,7 +236,7 @@ class Rule(cst.BatchableCSTVisitor):
         position = self.get_metadata(PositionProvider, node)
         built: Fix | None = None
         if fix is not None:
-            built = self.context.build_fix(fix, lambda n: self.get_metadata(PositionProvider, n))
+            built = self.context.build_fix(fix, self.metadata[PositionProvider])
         self.context.diagnostics.append(
             Diagnostic(
                 path=self.context.path,

@@ -12,13 +12,16 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memlint import cache as memlint_cache
 from memlint.cache import Cache
 from memlint.diagnostics import Confidence, Diagnostic
 from memlint.discovery import PathError, SourceFile
 from memlint.settings import Settings
+
+if TYPE_CHECKING:
+    from memlint.engine import Decoded
 
 # The engine (and libcst with it, 0.4 s to import) is loaded on the first file that is
 # really analysed: a run answered from the cache never pays for it.
@@ -113,22 +116,48 @@ def process(data: bytes, path: str, settings: Settings, options: RunOptions) -> 
     )
     fixed_source: bytes | None = None
     diff = ""
+    text, remaining = outcome.text, tuple(outcome.remaining)
     if outcome.text != decoded.text:
-        try:
-            fixed_source = decoded.encode(outcome.text)
-        except UnicodeEncodeError as err:
-            errors.append(f"{path}: internal error: fixed code is not {decoded.encoding}: {err}")
+        encoded = _encode_fixed(decoded, data, outcome.text)
+        if isinstance(encoded, str):
+            errors.append(f"{path}: {encoded}")
+            # Nothing is written: report what the file as it is holds.
+            text, remaining = decoded.text, lint(decoded.text)
         else:
+            fixed_source = encoded
             diff = unified_diff(path, decoded.text, outcome.text)
     return FileOutcome(
         path,
-        tuple(outcome.remaining),
+        remaining,
         tuple(dict.fromkeys([*errors, *outcome.errors])),
         fixed=len(outcome.fixed) if fixed_source is not None else 0,
         diff=diff,
         fixed_source=fixed_source,
-        source=outcome.text if options.keep_source else None,
+        source=text if options.keep_source else None,
     )
+
+
+def _encode_fixed(decoded: Decoded, data: bytes, text: str) -> bytes | str:
+    """The fixed text in the file's encoding, or why it cannot be written."""
+    from memlint import engine
+
+    try:
+        fixed = decoded.encode(text)
+    except UnicodeEncodeError as err:
+        return f"internal error: fixed code is not {decoded.encoding}: {err}"
+    try:
+        faithful = decoded.encode(decoded.text) == data and engine.decode(fixed).text == text
+    except engine.DecodeError:
+        faithful = False
+    if not faithful:
+        # Some codecs a PEP 263 cookie may name do not give back the bytes they decoded
+        # (`unicode_escape` turns every line break into `\\n`): writing through one would
+        # change code that no fix touched.
+        return (
+            f"cannot fix: the file's encoding ({decoded.encoding}) does not re-encode it "
+            "unchanged, so it is left as it is"
+        )
+    return fixed
 
 
 def _source_for_display(data: bytes) -> str | None:

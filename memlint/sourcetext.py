@@ -20,7 +20,8 @@ def decode_source(data: bytes) -> str | None:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         # `utf-8-sig` drops the BOM, so columns count from the first character of code.
         text = data.decode(encoding)
-    except (SyntaxError, UnicodeDecodeError, LookupError):
+    except (SyntaxError, UnicodeError, LookupError):
+        # UnicodeError, not only UnicodeDecodeError: some codecs fail without a position.
         return None
     # NUL bytes: a binary file that the engine refused (MEM000); it has no lines to show.
     return None if "\x00" in text else text

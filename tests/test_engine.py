@@ -111,6 +111,32 @@ def test_decode_unknown_cookie_encoding() -> None:
     assert (info.value.line, info.value.column) == (1, 1)
 
 
+@pytest.mark.parametrize(
+    ("cookie", "message"),
+    [
+        ("rot13", "cannot decode: `rot13` is not a text encoding"),
+        ("hex", "cannot decode: `hex` is not a text encoding"),
+        ("zlib_codec", "cannot decode: `zlib_codec` is not a text encoding"),
+        (
+            "punycode",
+            "cannot decode as punycode: decoding with 'punycode' codec failed "
+            "(UnicodeError: Invalid extended code point '\\n')",
+        ),
+        (
+            "undefined",
+            "cannot decode as undefined: decoding with 'undefined' codec failed "
+            "(UnicodeError: undefined encoding)",
+        ),
+    ],
+)
+def test_decode_cookie_naming_a_codec_that_cannot_decode_source(cookie: str, message: str) -> None:
+    # tokenize only checks that the codec exists; these crashed the run before issue 7.
+    with pytest.raises(DecodeError) as info:
+        decode(f"# -*- coding: {cookie} -*-\nx = 1\n".encode())
+    assert str(info.value) == message
+    assert (info.value.line, info.value.column) == (1, 1)
+
+
 def test_decode_bom_with_a_different_cookie() -> None:
     with pytest.raises(DecodeError) as info:
         decode(BOM + b"# coding: latin-1\nx = 1\n")
@@ -692,8 +718,10 @@ def test_providers_of_an_enabled_rule_are_resolved_when_asked(
     )
     result = lint_source(fallback + LRU.split("\n", 1)[1], "a.py", settings_for(("MEM201",)))
     assert _codes(result) == [("MEM201", 5, 2)]
-    # The rule's own providers, and what they depend on.
-    assert set(UnboundedLruCache.METADATA_DEPENDENCIES) <= spy.requested
+    # The rule's own providers, and what they depend on; positions are rendered a
+    # top-level statement at a time (memlint/positions.py), never for the whole module.
+    assert set(UnboundedLruCache.METADATA_DEPENDENCIES) - {PositionProvider} <= spy.requested
+    assert PositionProvider not in spy.requested
     assert QualifiedNameProvider in spy.requested
     assert ScopeProvider in spy.requested
     assert ModuleConstantsProvider not in spy.requested

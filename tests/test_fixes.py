@@ -404,6 +404,17 @@ def test_fix_loop_a_fix_that_does_not_parse_is_discarded_and_reported() -> None:
     assert lint.seen == ["y = 1\n"]
 
 
+def test_fix_loop_leaves_a_text_that_does_not_parse_alone_without_an_error() -> None:
+    # MEM900 offers its fix from the comments alone, in a file whose syntax error is its
+    # MEM000: no result could parse, and that is not the fix's fault (found by fuzzing).
+    source = "x = (\ny = 1  # noqa: MEM201\n"
+    lint = RecordingLint(lambda text: [_replace_first(text, "MEM900", "  # noqa: MEM201", "")])
+    outcome = fix_loop(source, lint, unsafe=True, path="pkg/mod.py")
+    assert (outcome.text, outcome.fixed, outcome.errors) == (source, [], [])
+    assert [d.code for d in outcome.remaining] == ["MEM900"]
+    assert lint.seen == [source]
+
+
 def test_fix_loop_a_broken_fix_does_not_stop_a_good_one() -> None:
     def rules(text: str) -> list[Diagnostic]:
         found = []

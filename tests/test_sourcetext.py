@@ -17,6 +17,8 @@ from memlint.sourcetext import decode_source, read_source, source_lines
         (b"# -*- coding: latin-1 -*-\nx = '\xe9'\n", "# -*- coding: latin-1 -*-\nx = 'é'\n"),
         (b"x = '\xff'\n", None),  # not UTF-8 and no cookie
         (b"# coding: nope\n", None),  # an unknown codec
+        (b"# coding: rot13\nx = 1\n", None),  # a codec that is not a text encoding
+        (b"# coding: punycode\nx = 1\n", None),  # a codec that fails without a position
         (b"x = 1\x00\n", None),  # binary
     ],
 )
