@@ -11,18 +11,18 @@ import sys
 import threading
 import tokenize
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar, cast
+from typing import Callable, TypeVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper
+from libcst.metadata import MetadataWrapper
 
 from memlint import regions, registry
 from memlint.deepframe import call_deep
 from memlint.diagnostics import Confidence, Diagnostic, Fix, Severity
 from memlint.fixes import LineIndex, edits_for_replacements
-from memlint.positions import Positions, StatementTracker
+from memlint.positions import Positions, StatementTracker, render_pieces
 from memlint.rule import FixSpec, Rule
 from memlint.semantic import names
 from memlint.settings import Settings
@@ -138,22 +138,13 @@ class FileContext:
             self._index = LineIndex(self.module.code)
         return self._index
 
-    def build_fix(
-        self, spec: FixSpec, positions: Mapping[cst.CSTNode, object] | None = None
-    ) -> Fix:
+    def build_fix(self, spec: FixSpec, positions: Positions | None = None) -> Fix:
         """The fix's edits; `positions` lets each replacement be rendered through the
         top-level statement around it rather than the whole module."""
 
         def locate(node: cst.CSTNode) -> tuple[int, int, cst.CSTNode] | None:
             assert positions is not None
-            if isinstance(positions, Positions):
-                at = positions.statement_of(node)
-            else:
-                line = cast(CodeRange, positions[node]).start.line
-                spans = (cast(CodeRange, positions[statement]) for statement in self.module.body)
-                at = next(
-                    (i for i, s in enumerate(spans) if s.start.line <= line <= s.end.line), None
-                )
+            at = positions.statement_of(node)
             found = None if at is None else self._statement_slices()[at]
             return None if at is None or found is None else (*found, self.module.body[at])
 
@@ -167,11 +158,13 @@ class FileContext:
         that does not render alone as it does there: the last one, without a final newline)."""
         found = self._slices
         if found is None:
-            module, code = self.module, self.index.text
-            cursor = sum(len(module.code_for_node(line)) for line in module.header)
+            code = self.index.text
+            positions = self.positions
+            pieces = positions.pieces() if positions is not None else render_pieces(self.module)
+            header, statements = pieces
+            cursor = len(header)
             found = []
-            for statement in module.body:
-                piece = module.code_for_node(statement)
+            for piece in statements:
                 same = code.startswith(piece, cursor)
                 found.append((cursor, cursor + len(piece)) if same else None)
                 cursor += len(piece)

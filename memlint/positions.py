@@ -39,6 +39,7 @@ class Positions(Mapping[cst.CSTNode, CodeRange]):
         self._owner: dict[cst.CSTNode, int] = {}
         self._rendered: list[bool] = [False] * len(self._module.body)
         self._first_lines: list[int] | None = None
+        self._pieces: Pieces | None = None
         self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
         self._places = {id(statement): at for at, statement in enumerate(self._module.body)}
         # The top-level statement being visited (StatementTracker), asked first.
@@ -58,11 +59,15 @@ class Positions(Mapping[cst.CSTNode, CodeRange]):
             self._find(node)
         return self._owner.get(node)
 
+    def pieces(self) -> Pieces:
+        """The module's header and each top-level statement, rendered alone (once)."""
+        if self._pieces is None:
+            self._pieces = render_pieces(self._module)
+        return self._pieces
+
     def _find(self, node: cst.CSTNode) -> bool:
-        order = range(len(self._rendered))
-        if self.current is not None:
-            order = [self.current, *order]  # type: ignore[assignment]
-        for at in order:
+        first = [] if self.current is None else [self.current]
+        for at in [*first, *range(len(self._rendered))]:
             if not self._rendered[at]:
                 self._render(at)
                 if node in self._computed:
@@ -72,11 +77,12 @@ class Positions(Mapping[cst.CSTNode, CodeRange]):
     def _render(self, at: int) -> None:
         module = self._module
         if self._first_lines is None:
-            line = 1 + sum(_newlines(module.code_for_node(empty)) for empty in module.header)
+            header, statements = self.pieces()
+            line = 1 + _newlines(header)
             firsts = []
-            for statement in module.body:
+            for piece in statements:
                 firsts.append(line)
-                line += _newlines(module.code_for_node(statement))
+                line += _newlines(piece)
             self._first_lines = firsts
         statement = module.body[at]
         fresh: dict[cst.CSTNode, CodeRange] = {}
@@ -116,6 +122,15 @@ class Positions(Mapping[cst.CSTNode, CodeRange]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+# The header's code, and each top-level statement's code rendered alone.
+Pieces = tuple[str, list[str]]
+
+
+def render_pieces(module: cst.Module) -> Pieces:
+    header = "".join(module.code_for_node(empty) for empty in module.header)
+    return header, [module.code_for_node(statement) for statement in module.body]
 
 
 def _newlines(code: str) -> int:

@@ -236,7 +236,10 @@ class Rule(cst.BatchableCSTVisitor):
         position = self.get_metadata(PositionProvider, node)
         built: Fix | None = None
         if fix is not None:
-            built = self.context.build_fix(fix, self.metadata[PositionProvider])
+            positions = self.metadata[PositionProvider]
+            built = self.context.build_fix(
+                fix, positions if isinstance(positions, Positions) else None
+            )
         self.context.diagnostics.append(
             Diagnostic(
                 path=self.context.path,

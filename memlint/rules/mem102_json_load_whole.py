@@ -13,7 +13,7 @@ from libcst.metadata import PositionProvider, ScopeProvider
 from memlint.diagnostics import Confidence
 from memlint.regions import Reach
 from memlint.rule import Invalid, Rule, Valid
-from memlint.semantic import bindings, context, files, names, provenance
+from memlint.semantic import astindex, bindings, context, files, names, provenance
 
 if TYPE_CHECKING:
     from memlint.settings import Settings
@@ -113,17 +113,6 @@ def _tree_data(call: ast.Call) -> list[ast.expr]:
     if call.args:
         return call.args[:1]
     return [keyword.value for keyword in call.keywords]
-
-
-def _tree_peel(expr: ast.expr) -> ast.expr:
-    """`_peel` on CPython's tree."""
-    while (
-        isinstance(expr, ast.Call)
-        and isinstance(expr.func, ast.Attribute)
-        and expr.func.attr in _SAME_SIZE
-    ):
-        expr = expr.func.value
-    return expr
 
 
 def _dotted(expr: ast.expr) -> bool:
@@ -630,7 +619,9 @@ class JsonLoadWhole(Rule):
                 or (
                     modes & {"text", "yaml"}
                     and any(
-                        files.tree_may_be_whole_read(tree, _tree_peel(a), readlines=True)
+                        files.tree_may_be_whole_read(
+                            tree, astindex.peel_methods(a, _SAME_SIZE), readlines=True
+                        )
                         for a in data
                     )
                 )

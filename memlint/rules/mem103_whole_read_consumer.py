@@ -205,13 +205,8 @@ def _may_consume_a_read(tree: ast.Module, call: ast.Call, makers: _Makers) -> bo
     function, as the function is not told apart here."""
 
     def read(data: ast.expr) -> bool:
-        while (
-            isinstance(data, ast.Call)
-            and isinstance(data.func, ast.Attribute)
-            and data.func.attr in _SAME_SIZE
-        ):
-            data = data.func.value
-        return files.tree_may_be_whole_read(tree, data, readlines=False)
+        peeled = astindex.peel_methods(data, _SAME_SIZE)
+        return files.tree_may_be_whole_read(tree, peeled, readlines=False)
 
     if files.tree_starred(call):
         return False  # `_argument`, `_unlimited_split` and `count` give up on star-args

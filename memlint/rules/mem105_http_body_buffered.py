@@ -170,22 +170,11 @@ def _argument(call: cst.Call, index: int, keywords: tuple[str, ...]) -> cst.Base
     return positional[index] if index < len(positional) else None
 
 
-def _tree_peel(expr: ast.expr) -> ast.expr:
-    """`_peel` on CPython's tree."""
-    while (
-        isinstance(expr, ast.Call)
-        and isinstance(expr.func, ast.Attribute)
-        and expr.func.attr in _SAME_SIZE
-    ):
-        expr = expr.func.value
-    return expr
-
-
 def _tree_may_be_body(expr: ast.expr, bodies: frozenset[str]) -> bool:
     """False only when `_body` of the same expression in libcst's tree is surely None: not
     `.content`/`.text`, a `.read`/`.aread`/`.text` call (awaited or not), or a name that may
     be bound to one of those."""
-    expr = _tree_peel(expr)
+    expr = astindex.peel_methods(expr, _SAME_SIZE)
     if isinstance(expr, ast.Name):
         return expr.id in bodies
     if isinstance(expr, ast.Await):

@@ -36,6 +36,17 @@ def nodes(tree: ast.AST, kind: type[N]) -> list[N]:
     return _index(tree).get(kind, [])  # type: ignore[return-value]
 
 
+def peel_methods(expr: ast.expr, methods: frozenset[str]) -> ast.expr:
+    """`expr` without the calls of these methods around it: `x` for `x.decode().strip()`."""
+    while (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in methods
+    ):
+        expr = expr.func.value
+    return expr
+
+
 def any_of(tree: ast.AST, *kinds: type[ast.AST]) -> bool:
     """Whether the tree holds a node of one of these exact types."""
     index = _index(tree)
